@@ -1,0 +1,423 @@
+//! Splitting a YAML stream into documents and building each document's tree
+//! from granit-parser's events (which carry byte offsets and comments).
+//!
+//! Each document is parsed on its own, so a syntax error stops only the
+//! document it is in. The tree is built with an explicit stack, never by
+//! recursion, and the parser's nesting limits turn pathological nesting
+//! (100k `[`) into an ordinary syntax error.
+
+use std::collections::HashMap;
+
+use granit_parser::{Event, Parser, ScalarStyle as GranitStyle, Span, StructureStyle};
+
+use super::tree::{
+    Comment, Document, DuplicateKey, MapEntry, Node, NodeId, NodeKind, ScalarStyle, SyntaxError,
+};
+use crate::text::TextRange;
+
+/// Byte ranges of the documents of a stream. A `---` line starts a new
+/// document unless only comments and directives came before it in the
+/// current one; a `...` line ends the current document.
+pub fn split_documents(text: &str) -> Vec<TextRange> {
+    let bytes = text.as_bytes();
+    let mut documents = Vec::new();
+    let mut start = 0;
+    let mut has_content = false;
+    let mut line_start = 0;
+    while line_start < bytes.len() {
+        let line_end = bytes[line_start..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(bytes.len(), |p| line_start + p + 1);
+        let line = &text[line_start..line_end];
+        if is_marker(line, "---") {
+            if has_content {
+                documents.push(start..line_start);
+                start = line_start;
+            }
+            has_content = true;
+        } else if is_marker(line, "...") {
+            documents.push(start..line_end);
+            start = line_end;
+            has_content = false;
+        } else if !has_content {
+            let trimmed = line.trim_start_matches(['\u{feff}', ' ', '\t']);
+            let is_prefix_line = trimmed.trim_end().is_empty()
+                || trimmed.starts_with('#')
+                || trimmed.starts_with('%');
+            has_content = !is_prefix_line;
+        }
+        line_start = line_end;
+    }
+    if has_content || documents.is_empty() {
+        documents.push(start..bytes.len());
+    } else if let Some(last) = documents.last_mut() {
+        // Trailing comments after the last document belong to it.
+        last.end = bytes.len();
+    }
+    documents
+}
+
+fn is_marker(line: &str, marker: &str) -> bool {
+    let line = line.strip_prefix('\u{feff}').unwrap_or(line);
+    line.strip_prefix(marker)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with([' ', '\t', '\r', '\n']))
+}
+
+/// Parses every document of `masked` (template actions already masked).
+/// Offsets in the result are offsets into the original text.
+pub fn parse_documents(masked: &str) -> Vec<Document> {
+    split_documents(masked)
+        .into_iter()
+        .map(|range| parse_document(masked, range))
+        .collect()
+}
+
+enum Frame {
+    Sequence(NodeId),
+    Mapping {
+        id: NodeId,
+        pending_key: Option<NodeId>,
+        keys: KeySet,
+    },
+}
+
+/// Keys seen in one mapping. Most mappings are small, so a linear scan
+/// beats hashing until there are many keys.
+#[derive(Default)]
+struct KeySet {
+    small: Vec<(String, TextRange)>,
+    large: Option<HashMap<String, TextRange>>,
+}
+
+impl KeySet {
+    const LINEAR_LIMIT: usize = 24;
+
+    /// Records a key; returns the range of an earlier equal key.
+    fn insert(&mut self, key: &str, range: TextRange) -> Option<TextRange> {
+        if let Some(large) = &mut self.large {
+            if let Some(first) = large.get(key) {
+                return Some(first.clone());
+            }
+            large.insert(key.to_owned(), range);
+            return None;
+        }
+        if let Some((_, first)) = self.small.iter().find(|(k, _)| k == key) {
+            return Some(first.clone());
+        }
+        self.small.push((key.to_owned(), range));
+        if self.small.len() > Self::LINEAR_LIMIT {
+            self.large = Some(self.small.drain(..).collect());
+        }
+        None
+    }
+}
+
+struct TreeBuilder {
+    document: Document,
+    stack: Vec<Frame>,
+    anchors: HashMap<usize, NodeId>,
+    base: usize,
+}
+
+impl TreeBuilder {
+    fn range(&self, span: &Span) -> TextRange {
+        let start = self.base + span.start.byte_offset().unwrap_or(0);
+        let end = self.base + span.end.byte_offset().unwrap_or(0);
+        start..end.max(start)
+    }
+
+    fn add_node(&mut self, kind: NodeKind, span: TextRange, anchor: usize) -> NodeId {
+        let id = self.document.nodes.len();
+        let complete = matches!(kind, NodeKind::Scalar { .. } | NodeKind::Alias { .. });
+        self.document.nodes.push(Node {
+            kind,
+            span,
+            complete,
+        });
+        if anchor != 0 {
+            self.anchors.insert(anchor, id);
+        }
+        self.attach(id);
+        id
+    }
+
+    /// Links a new node to the collection being built.
+    fn attach(&mut self, id: NodeId) {
+        let end = self.document.nodes[id].span.end;
+        let Some(frame) = self.stack.last_mut() else {
+            self.document.root = Some(id);
+            return;
+        };
+        let parent = match frame {
+            Frame::Sequence(parent) => {
+                if let NodeKind::Sequence { items, .. } = &mut self.document.nodes[*parent].kind {
+                    items.push(id);
+                }
+                *parent
+            }
+            Frame::Mapping {
+                id: parent,
+                pending_key,
+                keys,
+            } => {
+                match pending_key.take() {
+                    None => {
+                        *pending_key = Some(id);
+                        if let NodeKind::Scalar { value, .. } = &self.document.nodes[id].kind {
+                            let span = self.document.nodes[id].span.clone();
+                            if value != "<<" {
+                                if let Some(first) = keys.insert(value, span.clone()) {
+                                    self.document.duplicate_keys.push(DuplicateKey {
+                                        key: value.clone(),
+                                        first,
+                                        duplicate: span,
+                                    });
+                                }
+                            }
+                        }
+                    }
+                    Some(key) => {
+                        if let NodeKind::Mapping { entries, .. } =
+                            &mut self.document.nodes[*parent].kind
+                        {
+                            entries.push(MapEntry { key, value: id });
+                        }
+                    }
+                }
+                *parent
+            }
+        };
+        let parent_span = &mut self.document.nodes[parent].span;
+        parent_span.end = parent_span.end.max(end);
+    }
+
+    /// Extends the spans of the open collections to `end` (children attach
+    /// before their own ends are known).
+    fn extend_open(&mut self, end: usize) {
+        for frame in &self.stack {
+            let id = match frame {
+                Frame::Sequence(id) | Frame::Mapping { id, .. } => *id,
+            };
+            let span = &mut self.document.nodes[id].span;
+            span.end = span.end.max(end);
+        }
+    }
+
+    fn close(&mut self, span: TextRange, flow: bool) {
+        let Some(frame) = self.stack.pop() else {
+            return;
+        };
+        let id = match frame {
+            Frame::Sequence(id) | Frame::Mapping { id, .. } => id,
+        };
+        let node = &mut self.document.nodes[id];
+        node.complete = true;
+        if flow {
+            node.span.end = node.span.end.max(span.end);
+        }
+        let end = node.span.end;
+        self.extend_open(end);
+    }
+}
+
+fn scalar_style(style: GranitStyle) -> ScalarStyle {
+    match style {
+        GranitStyle::SingleQuoted => ScalarStyle::SingleQuoted,
+        GranitStyle::DoubleQuoted => ScalarStyle::DoubleQuoted,
+        GranitStyle::Literal => ScalarStyle::Literal,
+        GranitStyle::Folded => ScalarStyle::Folded,
+        _ => ScalarStyle::Plain,
+    }
+}
+
+fn parse_document(masked: &str, range: TextRange) -> Document {
+    let mut builder = TreeBuilder {
+        document: Document {
+            span: range.clone(),
+            ..Document::default()
+        },
+        stack: Vec::new(),
+        anchors: HashMap::new(),
+        base: range.start,
+    };
+    let source = &masked[range.clone()];
+    for event in Parser::new_from_str(source) {
+        let (event, span) = match event {
+            Ok(ok) => ok,
+            Err(error) => {
+                let offset = error.marker().byte_offset().unwrap_or(0);
+                builder.document.error = Some(SyntaxError {
+                    message: error.kind().to_string(),
+                    offset: range.start + offset.min(source.len()),
+                });
+                break;
+            }
+        };
+        let node_range = builder.range(&span);
+        match event {
+            Event::Scalar(value, style, anchor, _) => {
+                builder.add_node(
+                    NodeKind::Scalar {
+                        value: value.into_owned(),
+                        style: scalar_style(style),
+                    },
+                    node_range,
+                    anchor,
+                );
+            }
+            Event::Alias(anchor) => {
+                if let Some(&target) = builder.anchors.get(&anchor) {
+                    builder.add_node(NodeKind::Alias { target }, node_range, 0);
+                }
+            }
+            Event::SequenceStart(style, anchor, _) => {
+                let flow = style == StructureStyle::Flow;
+                let id = builder.add_node(
+                    NodeKind::Sequence {
+                        items: Vec::new(),
+                        flow,
+                    },
+                    node_range,
+                    anchor,
+                );
+                builder.stack.push(Frame::Sequence(id));
+            }
+            Event::MappingStart(style, anchor, _) => {
+                let flow = style == StructureStyle::Flow;
+                let id = builder.add_node(
+                    NodeKind::Mapping {
+                        entries: Vec::new(),
+                        flow,
+                    },
+                    node_range,
+                    anchor,
+                );
+                builder.stack.push(Frame::Mapping {
+                    id,
+                    pending_key: None,
+                    keys: KeySet::default(),
+                });
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                let flow = builder.stack.last().is_some_and(|frame| {
+                    let id = match frame {
+                        Frame::Sequence(id) | Frame::Mapping { id, .. } => *id,
+                    };
+                    matches!(
+                        builder.document.nodes[id].kind,
+                        NodeKind::Sequence { flow: true, .. } | NodeKind::Mapping { flow: true, .. }
+                    )
+                });
+                builder.close(node_range, flow);
+            }
+            Event::Comment(text, _) => builder.document.comments.push(Comment {
+                text: text.into_owned(),
+                span: node_range,
+            }),
+            _ => {}
+        }
+    }
+    builder.document
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Vec<Document> {
+        parse_documents(text)
+    }
+
+    #[test]
+    fn splits_documents_and_keeps_offsets() {
+        let text = "# head\n---\na: 1\n---\nb: 2\n...\n---\nc: [x, y]\n";
+        let docs = parse(text);
+        assert_eq!(docs.len(), 3);
+        let c = &docs[2];
+        let root = c.root.unwrap();
+        let seq = c.get(root, "c").unwrap();
+        assert_eq!(&text[c.node(seq).span.clone()], "[x, y]");
+        let y = c.items(seq)[1];
+        assert_eq!(&text[c.node(y).span.clone()], "y");
+    }
+
+    #[test]
+    fn document_markers_inside_values_do_not_split() {
+        let docs = parse("a: |\n  --- not a marker\nb: ---x\n");
+        assert_eq!(docs.len(), 1);
+        assert!(docs[0].error.is_none());
+    }
+
+    #[test]
+    fn syntax_error_stays_in_its_document() {
+        let text = "a: 1\n---\nb: [1\n---\nc: 3\n";
+        let docs = parse(text);
+        assert_eq!(docs.len(), 3);
+        assert!(docs[0].error.is_none());
+        let error = docs[1].error.as_ref().unwrap();
+        assert!(error.offset >= text.find("b:").unwrap());
+        assert!(docs[2].error.is_none());
+        assert_eq!(docs[2].get_str(docs[2].root.unwrap(), "c"), Some("3"));
+    }
+
+    #[test]
+    fn records_duplicate_keys() {
+        let text = "a: 1\nb: 2\na: 3\n";
+        let docs = parse(text);
+        let dup = &docs[0].duplicate_keys[0];
+        assert_eq!(dup.key, "a");
+        assert_eq!(dup.first, 0..1);
+        assert_eq!(dup.duplicate, 10..11);
+    }
+
+    #[test]
+    fn merge_keys_and_aliases_resolve_for_lookups() {
+        let text = "base: &b\n  image: nginx\n  name: base\nc:\n  <<: *b\n  name: own\n";
+        let doc = &parse(text)[0];
+        let c = doc.get(doc.root.unwrap(), "c").unwrap();
+        assert_eq!(doc.get_str(c, "name"), Some("own"));
+        assert_eq!(doc.get_str(c, "image"), Some("nginx"));
+    }
+
+    #[test]
+    fn alias_bomb_is_not_expanded() {
+        let mut text = String::from("a0: &a0 {x: 1}\n");
+        for i in 1..40 {
+            let prev = i - 1;
+            text.push_str(&format!(
+                "a{i}: &a{i}\n  <<: [*a{prev}, *a{prev}, *a{prev}, *a{prev}]\n"
+            ));
+        }
+        let doc = &parse(&text)[0];
+        assert!(doc.nodes.len() < 1_000);
+        let last = doc.get(doc.root.unwrap(), "a39").unwrap();
+        // Found through 39 levels of merges without expanding 4^39 nodes.
+        assert_eq!(doc.get(last, "missing"), None);
+    }
+
+    #[test]
+    fn deep_nesting_is_a_syntax_error_not_a_crash() {
+        let text = "[".repeat(100_000);
+        let docs = parse(&text);
+        assert!(docs[0].error.is_some());
+        let text = (0..2_000).map(|i| format!("{}- \n", " ".repeat(i * 2))).collect::<String>();
+        assert!(parse(&text)[0].error.is_some());
+    }
+
+    #[test]
+    fn bom_crlf_and_non_ascii_keep_exact_ranges() {
+        let text = "\u{feff}name: \"é😀\"\r\nimage: nginx\r\n";
+        let doc = &parse(text)[0];
+        let image = doc.get(doc.root.unwrap(), "image").unwrap();
+        assert_eq!(&text[doc.node(image).span.clone()], "nginx");
+    }
+
+    #[test]
+    fn comments_are_collected_with_ranges() {
+        let text = "a: 1 # gitops-ls-ignore: latest-tag\n";
+        let doc = &parse(text)[0];
+        assert_eq!(doc.comments.len(), 1);
+        assert_eq!(&text[doc.comments[0].span.clone()], "# gitops-ls-ignore: latest-tag");
+    }
+}
