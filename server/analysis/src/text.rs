@@ -186,10 +186,16 @@ mod tests {
         assert_eq!(index.offset(text, past_line_end, ColumnUnit::Utf16), 2);
         let past_text_end = LineCol { line: 42, col: 0 };
         assert_eq!(index.offset(text, past_text_end, ColumnUnit::Utf16), 5);
-        assert_eq!(index.position(text, 999, ColumnUnit::Chars), LineCol { line: 1, col: 2 });
+        assert_eq!(
+            index.position(text, 999, ColumnUnit::Chars),
+            LineCol { line: 1, col: 2 }
+        );
         // A UTF-16 column inside a surrogate pair snaps to the character.
         let emoji = "😀x";
         let index = LineIndex::new(emoji);
-        assert_eq!(index.offset(emoji, LineCol { line: 0, col: 1 }, ColumnUnit::Utf16), 0);
+        assert_eq!(
+            index.offset(emoji, LineCol { line: 0, col: 1 }, ColumnUnit::Utf16),
+            0
+        );
     }
 }

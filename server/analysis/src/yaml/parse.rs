@@ -306,7 +306,8 @@ fn parse_document(masked: &str, range: TextRange) -> Document {
                     };
                     matches!(
                         builder.document.nodes[id].kind,
-                        NodeKind::Sequence { flow: true, .. } | NodeKind::Mapping { flow: true, .. }
+                        NodeKind::Sequence { flow: true, .. }
+                            | NodeKind::Mapping { flow: true, .. }
                     )
                 });
                 builder.close(node_range, flow);
@@ -401,7 +402,9 @@ mod tests {
         let text = "[".repeat(100_000);
         let docs = parse(&text);
         assert!(docs[0].error.is_some());
-        let text = (0..2_000).map(|i| format!("{}- \n", " ".repeat(i * 2))).collect::<String>();
+        let text = (0..2_000)
+            .map(|i| format!("{}- \n", " ".repeat(i * 2)))
+            .collect::<String>();
         assert!(parse(&text)[0].error.is_some());
     }
 
@@ -418,6 +421,9 @@ mod tests {
         let text = "a: 1 # gitops-ls-ignore: latest-tag\n";
         let doc = &parse(text)[0];
         assert_eq!(doc.comments.len(), 1);
-        assert_eq!(&text[doc.comments[0].span.clone()], "# gitops-ls-ignore: latest-tag");
+        assert_eq!(
+            &text[doc.comments[0].span.clone()],
+            "# gitops-ls-ignore: latest-tag"
+        );
     }
 }

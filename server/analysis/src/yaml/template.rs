@@ -99,9 +99,8 @@ pub fn mask_template_actions(text: &str) -> MaskedText<'_> {
     }
     // Only ASCII bytes were written, and whole characters were replaced
     // (actions start and end on ASCII braces), so this cannot fail.
-    let text = String::from_utf8(masked).unwrap_or_else(|err| {
-        String::from_utf8_lossy(err.as_bytes()).into_owned()
-    });
+    let text = String::from_utf8(masked)
+        .unwrap_or_else(|err| String::from_utf8_lossy(err.as_bytes()).into_owned());
     MaskedText {
         text: Cow::Owned(text),
         action_lines,

@@ -1,0 +1,76 @@
+//! `duplicate-key`: a mapping that repeats a key.
+
+use super::{Rule, RuleContext, RuleMeta};
+use crate::finding::{Finding, Severity};
+
+pub static RULE: Rule = Rule {
+    meta: RuleMeta {
+        id: "duplicate-key",
+        default_severity: Severity::Error,
+        summary: "A mapping repeats a key",
+        rationale: "YAML forbids repeated keys and Kubernetes' strict decoding rejects them \
+                    (\"mapping key already defined\"); tools that do accept them silently keep \
+                    one of the values, so what you read is not what is applied.",
+        options: "",
+    },
+    check,
+};
+
+fn check(ctx: &RuleContext, out: &mut Vec<Finding>) {
+    let action_lines = &ctx.file.template_action_lines;
+    for doc in &ctx.file.documents {
+        for duplicate in &doc.duplicate_keys {
+            let first_line = ctx.lines.line_of(duplicate.first.start);
+            let second_line = ctx.lines.line_of(duplicate.duplicate.start);
+            // In a Helm template the two keys usually sit in different
+            // branches of an `if`/`else`; only one is ever rendered.
+            let split_by_template = action_lines
+                .iter()
+                .any(|&line| line > first_line && line < second_line);
+            if split_by_template {
+                continue;
+            }
+            let message = format!(
+                "duplicate key \"{}\": already set on line {}; Kubernetes rejects the manifest \
+                 (mapping key \"{}\" already defined)",
+                duplicate.key,
+                first_line + 1,
+                duplicate.key
+            );
+            out.push(ctx.finding(
+                &RULE,
+                duplicate.duplicate.clone(),
+                message,
+                None,
+                Vec::new(),
+            ));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::test_support::{covered, findings};
+
+    #[test]
+    fn reports_the_second_key() {
+        let text = "spec:\n  containers:\n  - name: a\n    image: x:1\n    image: y:1\n";
+        let found = findings(text, "duplicate-key");
+        assert_eq!(found.len(), 1);
+        assert_eq!(covered(text, &found[0]), "image");
+        assert!(found[0].range.start > text.find("y:1").unwrap() - 10);
+        assert!(found[0].message.contains("line 4"));
+    }
+
+    #[test]
+    fn same_key_in_different_mappings_is_fine() {
+        let text = "a:\n  name: x\nb:\n  name: x\n";
+        assert!(findings(text, "duplicate-key").is_empty());
+    }
+
+    #[test]
+    fn helm_if_else_branches_are_not_duplicates() {
+        let text = "{{- if .Values.a }}\nimage: x\n{{- else }}\nimage: y\n{{- end }}\n";
+        assert!(findings(text, "duplicate-key").is_empty());
+    }
+}

@@ -1,0 +1,89 @@
+//! `if-not-present-latest`: explicit IfNotPresent on a `:latest` image.
+
+use super::{is_latest_without_digest, Rule, RuleContext, RuleMeta};
+use crate::finding::{Finding, Severity};
+use crate::fix::set_policy;
+use crate::image::PullPolicy;
+use crate::k8s::EffectivePolicy;
+
+pub static RULE: Rule = Rule {
+    meta: RuleMeta {
+        id: "if-not-present-latest",
+        default_severity: Severity::Warning,
+        summary: "IfNotPresent on a latest or untagged image: nodes keep stale images",
+        rationale: "With IfNotPresent the kubelet pulls only when the node has no image under \
+                    that name. For a mutable tag each node keeps whatever it pulled first, so \
+                    nodes drift apart and a rollout does not pick up a new push. Use Always, or \
+                    pin a version or digest.",
+        options: "",
+    },
+    check,
+};
+
+fn check(ctx: &RuleContext, out: &mut Vec<Finding>) {
+    for facts in ctx.containers {
+        let EffectivePolicy::Explicit {
+            policy: PullPolicy::IfNotPresent,
+            ..
+        } = facts.effective
+        else {
+            continue;
+        };
+        let Some(reference) = facts.valid_reference() else {
+            continue;
+        };
+        if !is_latest_without_digest(reference) {
+            continue;
+        }
+        let own_policy = ctx.own_policy(facts);
+        let range = match (own_policy, ctx.own_image(facts)) {
+            (Some(policy), _) => policy.value_range.clone(),
+            (None, Some(image)) => image.value_range.clone(),
+            (None, None) => continue,
+        };
+        let image = facts.image_text().unwrap_or_default();
+        let message = format!(
+            "imagePullPolicy IfNotPresent with \"{image}\": each node keeps the first image it \
+             pulled under this tag, so nodes drift and rollouts miss new pushes; use Always or \
+             pin the image"
+        );
+        let doc = ctx.document(facts);
+        let fixes = match own_policy {
+            Some(_) => set_policy(ctx.text, ctx.lines, doc, facts, PullPolicy::Always, false)
+                .into_iter()
+                .collect(),
+            None => Vec::new(),
+        };
+        out.push(ctx.finding(&RULE, range, message, Some(facts), fixes));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::test_support::{covered, findings, fixed};
+
+    fn pod(image: &str, policy: &str) -> String {
+        format!("apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - name: a\n    image: {image}\n    imagePullPolicy: {policy}\n")
+    }
+
+    #[test]
+    fn fires_on_latest_with_if_not_present() {
+        let text = pod("nginx", "IfNotPresent");
+        let found = findings(&text, "if-not-present-latest");
+        assert_eq!(found.len(), 1);
+        assert_eq!(covered(&text, &found[0]), "IfNotPresent");
+        assert!(fixed(&text, "if-not-present-latest").ends_with("imagePullPolicy: Always\n"));
+    }
+
+    #[test]
+    fn quiet_for_pinned_images_and_other_policies() {
+        let digest = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+        assert!(findings(&pod("nginx:1.25", "IfNotPresent"), "if-not-present-latest").is_empty());
+        assert!(findings(
+            &pod(&format!("nginx:latest@{digest}"), "IfNotPresent"),
+            "if-not-present-latest"
+        )
+        .is_empty());
+        assert!(findings(&pod("nginx:latest", "Always"), "if-not-present-latest").is_empty());
+    }
+}

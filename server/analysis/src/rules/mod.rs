@@ -1,0 +1,246 @@
+//! The rules. One file per rule, each with its id, default severity,
+//! rationale and tests; [`RULES`] lists them all.
+//!
+//! Rule ids are a public interface: users write them in `.gitops-ls.yaml`,
+//! in `# gitops-ls-ignore:` comments and in annotations.
+
+mod allowed_registries;
+mod always_with_digest;
+mod duplicate_key;
+mod if_not_present_latest;
+mod implicit_pull_policy;
+mod invalid_image;
+mod invalid_pull_policy;
+mod latest_tag;
+mod latest_with_digest;
+mod never_pull_policy;
+mod require_digest;
+mod require_pull_policy;
+mod yaml_syntax;
+
+use crate::finding::{ContainerLabel, Finding, Fix, Severity};
+use crate::image::{ImageReference, PullPolicy};
+use crate::k8s::{Container, EffectivePolicy, Field};
+use crate::text::{LineIndex, TextRange};
+use crate::yaml::YamlFile;
+
+/// Static facts about a rule.
+#[derive(Debug)]
+pub struct RuleMeta {
+    pub id: &'static str,
+    pub default_severity: Severity,
+    /// One line: what the rule reports.
+    pub summary: &'static str,
+    /// Why it matters, in a few sentences (`gitops-ls explain`).
+    pub rationale: &'static str,
+    /// Options the rule takes in `.gitops-ls.yaml`, if any.
+    pub options: &'static str,
+}
+
+pub type CheckFn = fn(&RuleContext, &mut Vec<Finding>);
+
+#[derive(Debug)]
+pub struct Rule {
+    pub meta: RuleMeta,
+    pub check: CheckFn,
+}
+
+/// Every rule, in the order they are documented.
+pub static RULES: [&Rule; 13] = [
+    &yaml_syntax::RULE,
+    &duplicate_key::RULE,
+    &invalid_pull_policy::RULE,
+    &invalid_image::RULE,
+    &implicit_pull_policy::RULE,
+    &latest_tag::RULE,
+    &if_not_present_latest::RULE,
+    &never_pull_policy::RULE,
+    &latest_with_digest::RULE,
+    &always_with_digest::RULE,
+    &require_pull_policy::RULE,
+    &require_digest::RULE,
+    &allowed_registries::RULE,
+];
+
+pub fn rule(id: &str) -> Option<&'static Rule> {
+    RULES.iter().copied().find(|rule| rule.meta.id == id)
+}
+
+/// Options of the configurable rules.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RuleOptions {
+    /// `require-pull-policy`: the values allowed.
+    pub allowed_pull_policies: Vec<PullPolicy>,
+    /// `allowed-registries`: allowed prefixes of the normalized image name.
+    pub allowed_registries: Vec<String>,
+}
+
+/// A container with what the analysis worked out about it.
+#[derive(Debug, Clone)]
+pub struct ContainerFacts {
+    pub container: Container,
+    pub effective: EffectivePolicy,
+    /// The parsed image in force, when it is a plain (non-templated) string.
+    pub reference: Option<Result<ImageReference, String>>,
+}
+
+impl ContainerFacts {
+    /// The image reference, when it parses.
+    pub fn valid_reference(&self) -> Option<&ImageReference> {
+        self.reference.as_ref().and_then(|r| r.as_ref().ok())
+    }
+
+    /// The image as written (in force: own or inherited).
+    pub fn image_text(&self) -> Option<&str> {
+        self.container
+            .image_in_force()
+            .and_then(|field| field.text.as_deref())
+    }
+
+    /// Whether the container runs images with the API-server semantics: not
+    /// a step/container template and not an object without a policy field.
+    pub fn runs_image(&self) -> bool {
+        use crate::k8s::ContainerRole::{StepAction, Template};
+        !matches!(self.container.role, Template | StepAction)
+    }
+
+    pub fn label(&self) -> ContainerLabel {
+        ContainerLabel {
+            name: self.container.display_name().map(str::to_owned),
+            path: self.container.path.clone(),
+            object: self.container.object.label(),
+        }
+    }
+
+    /// Where to report something about the container as a whole: its own
+    /// `name` value, else its first key.
+    pub fn anchor_range(&self, file: &YamlFile) -> TextRange {
+        let c = &self.container;
+        if let Some(name) = c
+            .name
+            .as_ref()
+            .filter(|n| n.own && !n.value_range.is_empty())
+        {
+            return name.value_range.clone();
+        }
+        let doc = &file.documents[c.document];
+        doc.entries(c.mapping)
+            .first()
+            .map(|entry| doc.node(entry.key).span.clone())
+            .unwrap_or_else(|| doc.node(c.mapping).span.clone())
+    }
+}
+
+/// What a rule sees.
+pub struct RuleContext<'a> {
+    pub text: &'a str,
+    pub lines: &'a LineIndex,
+    pub file: &'a YamlFile,
+    pub containers: &'a [ContainerFacts],
+    pub options: &'a RuleOptions,
+    /// The configured severity of the rule being run.
+    pub severity: Severity,
+}
+
+impl RuleContext<'_> {
+    pub fn finding(
+        &self,
+        rule: &Rule,
+        range: TextRange,
+        message: String,
+        facts: Option<&ContainerFacts>,
+        fixes: Vec<Fix>,
+    ) -> Finding {
+        // The `gitops-ls.io/ignore` annotation turns the rule off for this
+        // container; the analysis drops findings that are off.
+        let ignored = facts.is_some_and(|facts| {
+            let ignored = &facts.container.ignored_rules;
+            ignored.iter().any(|id| id == rule.meta.id || id == "all")
+        });
+        Finding {
+            rule: rule.meta.id,
+            severity: if ignored {
+                Severity::Off
+            } else {
+                self.severity
+            },
+            message,
+            range,
+            container: facts.map(ContainerFacts::label),
+            fixes,
+        }
+    }
+
+    /// The document of a container.
+    pub fn document(&self, facts: &ContainerFacts) -> &crate::yaml::Document {
+        &self.file.documents[facts.container.document]
+    }
+
+    /// The policy field written on this container itself, when it holds a
+    /// plain value (not null, not a template).
+    pub fn own_policy<'c>(&self, facts: &'c ContainerFacts) -> Option<&'c Field> {
+        facts
+            .container
+            .policy
+            .as_ref()
+            .filter(|field| !field.templated && !field.is_null && field.text.is_some())
+    }
+
+    /// The image field of the container itself, when it is a plain value.
+    pub fn own_image<'c>(&self, facts: &'c ContainerFacts) -> Option<&'c Field> {
+        facts
+            .container
+            .image
+            .as_ref()
+            .filter(|field| !field.templated)
+    }
+
+    /// `imagePullPolicy` (or `pullPolicy` for an image volume).
+    pub fn policy_key(&self, facts: &ContainerFacts) -> &'static str {
+        facts.container.role.keys().1
+    }
+}
+
+/// A `latest` tag, or no tag and no digest (read as `:latest`).
+pub fn is_latest_without_digest(reference: &ImageReference) -> bool {
+    reference.digest.is_none() && reference.tag.as_deref().is_none_or(|tag| tag == "latest")
+}
+
+#[cfg(test)]
+pub(crate) mod test_support {
+    use crate::config::Config;
+    use crate::finding::{apply_edits, Finding};
+
+    /// Findings of one rule, with the rule switched on at its default
+    /// severity (or `error` when it is off by default).
+    pub fn findings(text: &str, rule: &str) -> Vec<Finding> {
+        findings_with(text, rule, "")
+    }
+
+    /// Like [`findings`], with extra YAML for the rule's config entry.
+    pub fn findings_with(text: &str, rule: &str, options: &str) -> Vec<Finding> {
+        let config_text = if options.is_empty() {
+            format!("rules:\n  {rule}: error\n")
+        } else {
+            format!("rules:\n  {rule}:\n    severity: error\n{options}")
+        };
+        let config = Config::from_yaml(&config_text).expect("test config");
+        crate::analyze(text, &config)
+            .findings
+            .into_iter()
+            .filter(|finding| finding.rule == rule)
+            .collect()
+    }
+
+    /// The text after applying the first fix of the only finding.
+    pub fn fixed(text: &str, rule: &str) -> String {
+        let found = findings(text, rule);
+        assert_eq!(found.len(), 1, "{found:#?}");
+        apply_edits(text, &found[0].fixes[0].edits)
+    }
+
+    /// What `range` covers in `text`.
+    pub fn covered<'t>(text: &'t str, finding: &Finding) -> &'t str {
+        &text[finding.range.clone()]
+    }
+}

@@ -1,0 +1,68 @@
+//! `never-pull-policy`: `imagePullPolicy: Never`.
+
+use super::{Rule, RuleContext, RuleMeta};
+use crate::finding::{Finding, Severity};
+use crate::fix::set_policy;
+use crate::image::PullPolicy;
+
+pub static RULE: Rule = Rule {
+    meta: RuleMeta {
+        id: "never-pull-policy",
+        default_severity: Severity::Warning,
+        summary: "imagePullPolicy Never: Pods fail unless the image is preloaded on the node",
+        rationale: "With Never the kubelet never pulls. On any node without the image the Pod \
+                    fails with ErrImageNeverPull (\"Container image ... is not present with pull \
+                    policy of Never\"). That is right for kind or minikube with side-loaded \
+                    images, rarely for a shared cluster.",
+        options: "",
+    },
+    check,
+};
+
+fn check(ctx: &RuleContext, out: &mut Vec<Finding>) {
+    for facts in ctx.containers {
+        let Some(policy) = ctx.own_policy(facts) else {
+            continue;
+        };
+        if policy.text.as_deref() != Some("Never") {
+            continue;
+        }
+        let message = "imagePullPolicy Never: the Pod fails with ErrImageNeverPull on any node \
+                       that does not already have the image"
+            .to_owned();
+        let doc = ctx.document(facts);
+        let fixes = set_policy(
+            ctx.text,
+            ctx.lines,
+            doc,
+            facts,
+            PullPolicy::IfNotPresent,
+            false,
+        )
+        .into_iter()
+        .collect();
+        out.push(ctx.finding(
+            &RULE,
+            policy.value_range.clone(),
+            message,
+            Some(facts),
+            fixes,
+        ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::test_support::{covered, findings};
+
+    #[test]
+    fn fires_on_never_only() {
+        let text = "apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - name: a\n    image: app:1\n    imagePullPolicy: Never\n";
+        let found = findings(text, "never-pull-policy");
+        assert_eq!(found.len(), 1);
+        assert_eq!(covered(text, &found[0]), "Never");
+        assert!(!found[0].fixes[0].safe);
+        let always = text.replace("Never", "Always");
+        assert!(findings(&always, "never-pull-policy").is_empty());
+    }
+}
