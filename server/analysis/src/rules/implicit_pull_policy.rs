@@ -37,17 +37,15 @@ fn check(ctx: &RuleContext, out: &mut Vec<Finding>) {
         }
         let key = ctx.policy_key(facts);
         let when = match container.object.defaulting {
-            Defaulting::ApiServer => "the API server sets it to",
-            Defaulting::Controller => "the Pods this resource creates get",
+            Defaulting::ApiServer => "",
+            Defaulting::Controller => {
+                " (for this custom resource, when its controller creates the Pods)"
+            }
             Defaulting::KnativeDigestResolution => {
-                "the Pods get (usually IfNotPresent, as Knative resolves tags to digests)"
+                " (Knative usually resolves tags to digests first, so its Pods often get IfNotPresent)"
             }
         };
-        let message = format!(
-            "{key} is not set: {when} {} because {}",
-            policy.as_str(),
-            reason.explain()
-        );
+        let message = format!("{key} is not set: {}{when}", reason.explain());
         let doc = ctx.document(facts);
         let mut fixes = Vec::new();
         fixes.extend(set_policy(ctx.text, ctx.lines, doc, facts, policy, true));

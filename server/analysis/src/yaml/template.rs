@@ -2,8 +2,8 @@
 //!
 //! Every byte of an action is replaced, so byte offsets into the masked text
 //! are byte offsets into the original. A line that holds nothing but actions
-//! (`{{- if .Values.x }}`, `{{ include … | nindent 4 }}`) becomes blank, so
-//! it cannot break the block structure around it; an action inside a line
+//! (`{{- if .Values.x }}`, `{{ include … | nindent 4 }}`) becomes empty lines,
+//! so it cannot break the block structure around it; an action inside a line
 //! (`image: {{ .Values.image }}`) becomes a run of `_`, a plain scalar that is
 //! also safe inside quotes.
 
@@ -49,6 +49,32 @@ fn action_ranges(text: &str) -> Vec<TextRange> {
     ranges
 }
 
+/// Byte ranges of the lines of `text`, without their line breaks.
+fn line_ranges(text: &str) -> Vec<TextRange> {
+    let bytes = text.as_bytes();
+    let mut lines = Vec::new();
+    let mut line_start = 0;
+    loop {
+        let line_end = bytes[line_start..]
+            .iter()
+            .position(|&b| b == b'\n' || b == b'\r')
+            .map_or(bytes.len(), |p| line_start + p);
+        lines.push(line_start..line_end);
+        if line_end >= bytes.len() {
+            return lines;
+        }
+        line_start = if bytes[line_end] == b'\r' && bytes.get(line_end + 1) == Some(&b'\n') {
+            line_end + 2
+        } else {
+            line_end + 1
+        };
+    }
+}
+
+fn indentation(bytes: &[u8], line: &TextRange) -> usize {
+    bytes[line.clone()].iter().take_while(|&&b| b == b' ').count()
+}
+
 pub fn mask_template_actions(text: &str) -> MaskedText<'_> {
     let ranges = action_ranges(text);
     if ranges.is_empty() {
@@ -57,54 +83,101 @@ pub fn mask_template_actions(text: &str) -> MaskedText<'_> {
             action_lines: Vec::new(),
         };
     }
-    let mut masked = text.as_bytes().to_vec();
+    let bytes = text.as_bytes();
+    let mut masked = bytes.to_vec();
     let mut in_action = vec![false; text.len()];
     for range in &ranges {
         in_action[range.clone()].fill(true);
     }
+    let is_blank = |i: usize| bytes[i] == b' ' || bytes[i] == b'\t';
+    let lines = line_ranges(text);
+    // Where each action-only line's masked part ends: the line end, or the
+    // start of a trailing comment (`{{- if .x }} # why`).
+    let action_only_end: Vec<Option<usize>> = lines
+        .iter()
+        .map(|line| {
+            let first_content = line.clone().find(|&i| !in_action[i] && !is_blank(i));
+            let has_action = line.clone().any(|i| in_action[i]);
+            match first_content {
+                _ if !has_action => None,
+                None => Some(line.end),
+                Some(i) if bytes[i] == b'#' && !(i..line.end).any(|j| in_action[j]) => Some(i),
+                Some(_) => None,
+            }
+        })
+        .collect();
     let mut action_lines = Vec::new();
-    let mut line_start = 0;
-    let mut line_number = 0;
-    let bytes = text.as_bytes();
-    while line_start <= bytes.len() {
-        let line_end = bytes[line_start..]
-            .iter()
-            .position(|&b| b == b'\n' || b == b'\r')
-            .map_or(bytes.len(), |p| line_start + p);
-        let line = line_start..line_end;
-        let touches_action = in_action[line.clone()].iter().any(|&a| a);
-        if touches_action {
-            let only_actions = line
-                .clone()
-                .all(|i| in_action[i] || bytes[i] == b' ' || bytes[i] == b'\t');
-            let fill = if only_actions { b' ' } else { b'_' };
-            if only_actions {
-                action_lines.push(line_number);
-            }
-            for i in line {
-                if in_action[i] {
-                    masked[i] = fill;
-                }
-            }
+    for (number, line) in lines.iter().enumerate() {
+        if let Some(end) = action_only_end[number] {
+            // Line breaks, not spaces: a blank line with more spaces than a
+            // block scalar's indentation is an error, an empty one never is.
+            action_lines.push(number);
+            masked[line.start..end].fill(b'\n');
+            continue;
         }
-        if line_end >= bytes.len() {
-            break;
+        if !line.clone().any(|i| in_action[i]) {
+            continue;
         }
-        line_start = if bytes[line_end] == b'\r' && bytes.get(line_end + 1) == Some(&b'\n') {
-            line_end + 2
-        } else {
-            line_end + 1
-        };
-        line_number += 1;
+        let nested_block = renders_nested_block(bytes, &lines, &action_only_end, &in_action, number);
+        let mut i = line.start;
+        while i < line.end {
+            if !in_action[i] {
+                i += 1;
+                continue;
+            }
+            let action_end = (i..line.end).find(|&j| !in_action[j]).unwrap_or(line.end);
+            let rest_is_actions = (action_end..line.end).all(|j| in_action[j] || is_blank(j));
+            // `"{{ . }}"{{ end }}`: an action after a closed value is not
+            // part of it, so it becomes trailing blanks.
+            let after_closed_value = i > line.start && matches!(bytes[i - 1], b'"' | b'\'' | b']' | b'}');
+            let fill = if rest_is_actions && (nested_block || after_closed_value) {
+                b' '
+            } else {
+                b'_'
+            };
+            masked[i..action_end].fill(fill);
+            i = action_end;
+        }
     }
-    // Only ASCII bytes were written, and whole characters were replaced
-    // (actions start and end on ASCII braces), so this cannot fail.
+    // Only ASCII bytes were written, over whole characters (actions start
+    // and end on ASCII braces), so the text stays UTF-8.
     let text = String::from_utf8(masked)
         .unwrap_or_else(|err| String::from_utf8_lossy(err.as_bytes()).into_owned());
     MaskedText {
         text: Cow::Owned(text),
         action_lines,
     }
+}
+
+/// `labels: {{- include "x" . | nindent 4 }}` followed by more-indented
+/// lines: the action renders the first entries of a nested block, so the
+/// key must stay a key with a nested block rather than get a scalar value.
+fn renders_nested_block(
+    bytes: &[u8],
+    lines: &[TextRange],
+    action_only_end: &[Option<usize>],
+    in_action: &[bool],
+    number: usize,
+) -> bool {
+    let line = &lines[number];
+    let Some(last) = line.clone().rev().find(|&i| bytes[i] != b' ' && bytes[i] != b'\t') else {
+        return false;
+    };
+    if !in_action[last] {
+        return false;
+    }
+    let action_start = (line.start..=last).rev().find(|&i| !in_action[i]).map_or(line.start, |i| i + 1);
+    let before = std::str::from_utf8(&bytes[line.start..action_start]).unwrap_or_default();
+    if !before.trim_end().ends_with(':') {
+        return false;
+    }
+    let next_content = lines[number + 1..]
+        .iter()
+        .zip(&action_only_end[number + 1..])
+        .find(|(next, only)| {
+            only.is_none() && !bytes[(*next).clone()].iter().all(|b| *b == b' ' || *b == b'\t')
+        });
+    next_content.is_some_and(|(next, _)| indentation(bytes, next) > indentation(bytes, line))
 }
 
 #[cfg(test)]
@@ -117,7 +190,7 @@ mod tests {
         let masked = mask_template_actions(src);
         assert_eq!(masked.text.len(), src.len());
         assert_eq!(masked.action_lines, vec![1, 3]);
-        assert!(masked.text.contains("\n                     \n"));
+        assert!(masked.text.starts_with("spec:\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n"));
         assert!(masked.text.contains("image: \"_________________:é\""));
     }
 
@@ -129,6 +202,16 @@ mod tests {
         assert!(masked.text.starts_with("a: _____"));
         assert_eq!(masked.action_lines, vec![1]);
         assert!(masked.text.ends_with("\nb: 2\n"));
+    }
+
+    #[test]
+    fn action_that_renders_a_nested_block_keeps_the_key_a_key() {
+        let src = "labels: {{- include \"l\" . | nindent 4 }}\n    app: x\nimage: {{ .Values.i }}\nname: n\n";
+        let masked = mask_template_actions(src);
+        assert!(masked.text.starts_with("labels:     "), "{}", masked.text);
+        assert!(masked.text.contains("image: ______"));
+        let docs = crate::yaml::parse_documents(&masked.text);
+        assert!(docs[0].error.is_none());
     }
 
     #[test]

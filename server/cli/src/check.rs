@@ -1,0 +1,203 @@
+//! `gitops-ls check`: lint files, optionally fix them, report, pick the exit status.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use gitops_ls_analysis::{analyze, apply_edits, Analysis, Edit, Severity};
+use rayon::prelude::*;
+
+use crate::files::{discover, ConfigResolver, InputError};
+use crate::{report, CheckArgs, FailOn, EXIT_ERROR, EXIT_FINDINGS};
+
+/// One linted file.
+pub struct FileResult {
+    pub path: PathBuf,
+    pub text: String,
+    pub analysis: Analysis,
+    /// How many fixes `--fix` applied.
+    pub fixes_applied: usize,
+}
+
+/// Everything a report needs.
+pub struct Outcome {
+    pub files: Vec<FileResult>,
+    pub errors: Vec<InputError>,
+    /// YAML files looked at, including those skipped as not Kubernetes.
+    pub yaml_files: usize,
+}
+
+enum FileOutcome {
+    Linted(FileResult),
+    NotKubernetes,
+    Excluded,
+    Failed(InputError),
+}
+
+pub fn run(args: &CheckArgs) -> ExitCode {
+    let resolver = match ConfigResolver::new(args.config.as_deref()) {
+        Ok(resolver) => resolver,
+        Err(error) => {
+            eprintln!("gitops-ls: {}", error.message);
+            return ExitCode::from(EXIT_ERROR);
+        }
+    };
+    let (paths, mut errors) = discover(&args.paths);
+    let results: Vec<FileOutcome> = paths
+        .par_iter()
+        .map(|path| lint_file(path, &resolver, args.fix))
+        .collect();
+    let mut files = Vec::new();
+    let mut yaml_files = 0;
+    for result in results {
+        match result {
+            FileOutcome::Linted(file) => {
+                yaml_files += 1;
+                files.push(file);
+            }
+            FileOutcome::NotKubernetes => yaml_files += 1,
+            FileOutcome::Excluded => {}
+            FileOutcome::Failed(error) => errors.push(error),
+        }
+    }
+    let outcome = Outcome {
+        files,
+        errors,
+        yaml_files,
+    };
+    let rendered = report::render(args.format, &outcome, args.color.enabled());
+    let mut stdout = std::io::stdout().lock();
+    // A closed pipe (`| head`) is not an error worth a panic.
+    let _ = stdout.write_all(rendered.as_bytes()).and_then(|()| stdout.flush());
+    for error in &outcome.errors {
+        eprintln!("gitops-ls: {}: {}", error.path.display(), error.message);
+    }
+    exit_status(&outcome, args.fail_on)
+}
+
+fn exit_status(outcome: &Outcome, fail_on: FailOn) -> ExitCode {
+    if !outcome.errors.is_empty() {
+        return ExitCode::from(EXIT_ERROR);
+    }
+    let threshold = match fail_on {
+        FailOn::Error => Severity::Error,
+        FailOn::Warning => Severity::Warning,
+        FailOn::Info => Severity::Info,
+        FailOn::Hint => Severity::Hint,
+        FailOn::None => return ExitCode::SUCCESS,
+    };
+    let failing = outcome
+        .files
+        .iter()
+        .flat_map(|file| &file.analysis.findings)
+        .any(|finding| finding.severity >= threshold);
+    if failing {
+        ExitCode::from(EXIT_FINDINGS)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn lint_file(path: &Path, resolver: &ConfigResolver, fix: bool) -> FileOutcome {
+    let loaded = match resolver.for_file(path) {
+        Ok(loaded) => loaded,
+        Err(error) => return FileOutcome::Failed(error),
+    };
+    if loaded.excludes(path) {
+        return FileOutcome::Excluded;
+    }
+    let text = match read_utf8(path) {
+        Ok(text) => text,
+        Err(error) => return FileOutcome::Failed(error),
+    };
+    let analysis = analyze(&text, &loaded.config);
+    if !is_kubernetes_yaml(&analysis) {
+        return FileOutcome::NotKubernetes;
+    }
+    if !fix {
+        return FileOutcome::Linted(FileResult {
+            path: path.to_path_buf(),
+            text,
+            analysis,
+            fixes_applied: 0,
+        });
+    }
+    let edits: Vec<Edit> = analysis
+        .findings
+        .iter()
+        .filter_map(|finding| finding.fixes.iter().find(|fix| fix.safe))
+        .flat_map(|fix| fix.edits.iter().cloned())
+        .collect();
+    if edits.is_empty() {
+        return FileOutcome::Linted(FileResult {
+            path: path.to_path_buf(),
+            text,
+            analysis,
+            fixes_applied: 0,
+        });
+    }
+    let fixed = apply_edits(&text, &edits);
+    if let Err(error) = write_atomically(path, &fixed) {
+        return FileOutcome::Failed(error);
+    }
+    // Report what is left after fixing, like a second run would.
+    let analysis = analyze(&fixed, &loaded.config);
+    FileOutcome::Linted(FileResult {
+        path: path.to_path_buf(),
+        text: fixed,
+        analysis,
+        fixes_applied: edits.len(),
+    })
+}
+
+fn read_utf8(path: &Path) -> Result<String, InputError> {
+    let bytes = std::fs::read(path).map_err(|error| InputError {
+        path: path.to_path_buf(),
+        message: format!("cannot read: {error}"),
+    })?;
+    String::from_utf8(bytes).map_err(|error| InputError {
+        path: path.to_path_buf(),
+        message: format!(
+            "not UTF-8 (invalid byte at offset {}); Kubernetes manifests must be UTF-8",
+            error.utf8_error().valid_up_to()
+        ),
+    })
+}
+
+/// A file is linted as Kubernetes YAML when a document has `apiVersion` or
+/// `kind`, or a broken document mentions them; Helm values, CI configs and
+/// other YAML are skipped quietly.
+fn is_kubernetes_yaml(analysis: &Analysis) -> bool {
+    if analysis.skipped.is_some() || !analysis.containers.is_empty() {
+        return true;
+    }
+    analysis.file.documents.iter().any(|doc| {
+        let has_type_keys = |node| {
+            doc.get(node, "apiVersion").is_some() || doc.get(node, "kind").is_some()
+        };
+        doc.root.is_some_and(has_type_keys)
+            || (doc.error.is_some() && doc.nodes.iter().enumerate().any(|(id, _)| {
+                doc.is_mapping(id) && has_type_keys(id)
+            }))
+    })
+}
+
+/// Writes through a temporary file in the same folder and a rename, so a
+/// crash never leaves a half-written manifest; keeps the permissions.
+fn write_atomically(path: &Path, text: &str) -> Result<(), InputError> {
+    let fail = |error: std::io::Error| InputError {
+        path: path.to_path_buf(),
+        message: format!("cannot write the fixed file: {error}"),
+    };
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let temporary = path.with_file_name(format!(".{name}.gitops-ls-fix"));
+    let permissions = std::fs::metadata(path).map_err(fail)?.permissions();
+    let written = std::fs::write(&temporary, text)
+        .and_then(|()| std::fs::set_permissions(&temporary, permissions))
+        .and_then(|()| std::fs::rename(&temporary, path));
+    if let Err(error) = written {
+        let _ = std::fs::remove_file(&temporary);
+        return Err(fail(error));
+    }
+    Ok(())
+}
