@@ -75,40 +75,90 @@ fn human_report_points_at_the_line_with_a_code_frame() {
         text.contains("deploy.yaml:13:26: error[invalid-pull-policy] spec.template.spec.containers[1].imagePullPolicy: Unsupported value: \"always\""),
         "{text}"
     );
-    assert!(text.contains("13 |         imagePullPolicy: always\n   |                          ^^^^^^"), "{text}");
-    assert!(text.contains("deploy.yaml:9:15: warning[implicit-pull-policy]"), "{text}");
-    assert!(text.contains("= fix: Insert `imagePullPolicy: Always` (run with --fix)"), "{text}");
-    assert!(text.contains("Found 1 error, 2 warnings in 1 file(s)"), "{text}");
+    assert!(
+        text.contains("13 |         imagePullPolicy: always\n   |                          ^^^^^^"),
+        "{text}"
+    );
+    assert!(
+        text.contains("deploy.yaml:9:15: warning[implicit-pull-policy]"),
+        "{text}"
+    );
+    assert!(
+        text.contains("= fix: Insert `imagePullPolicy: Always` (run with --fix)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Found 1 error, 2 warnings in 1 file(s)"),
+        "{text}"
+    );
 }
 
 #[test]
 fn json_report_has_one_based_character_columns() {
     let dir = tempfile::tempdir().unwrap();
     // Non-ASCII text before the finding: columns count characters.
-    let text = DEPLOYMENT.replace("name: web\nspec", "name: wéb-ü\n  labels: {app: \"😀\"}\nspec");
+    let text = DEPLOYMENT.replace(
+        "name: web\nspec",
+        "name: wéb-ü\n  labels: {app: \"😀\"}\nspec",
+    );
     write(dir.path(), "deploy.yaml", &text);
     let (findings, output) = json_findings(dir.path(), &["deploy.yaml"]);
     assert_eq!(output.status.code(), Some(1));
-    let invalid = findings.iter().find(|f| f["rule"] == "invalid-pull-policy").unwrap();
-    assert_eq!(invalid["range"]["start"], serde_json::json!({"line": 14, "column": 26}));
-    assert_eq!(invalid["range"]["end"], serde_json::json!({"line": 14, "column": 32}));
+    let invalid = findings
+        .iter()
+        .find(|f| f["rule"] == "invalid-pull-policy")
+        .unwrap();
+    assert_eq!(
+        invalid["range"]["start"],
+        serde_json::json!({"line": 14, "column": 26})
+    );
+    assert_eq!(
+        invalid["range"]["end"],
+        serde_json::json!({"line": 14, "column": 32})
+    );
     assert_eq!(invalid["container"], "api");
     assert_eq!(invalid["path"], "deploy.yaml");
     assert_eq!(invalid["severity"], "error");
-    let implicit = findings.iter().find(|f| f["rule"] == "implicit-pull-policy").unwrap();
-    assert_eq!(implicit["containerPath"], "spec.template.spec.containers[0]");
+    let implicit = findings
+        .iter()
+        .find(|f| f["rule"] == "implicit-pull-policy")
+        .unwrap();
+    assert_eq!(
+        implicit["containerPath"],
+        "spec.template.spec.containers[0]"
+    );
     assert_eq!(implicit["object"], "Deployment/wéb-ü");
 }
 
 #[test]
 fn exit_status_follows_fail_on() {
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "warn.yaml", "apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - name: a\n    image: app:1\n");
+    write(
+        dir.path(),
+        "warn.yaml",
+        "apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - name: a\n    image: app:1\n",
+    );
     assert_eq!(run(dir.path(), &["check"]).status.code(), Some(0));
-    assert_eq!(run(dir.path(), &["check", "--fail-on", "warning"]).status.code(), Some(1));
-    assert_eq!(run(dir.path(), &["check", "--fail-on", "none"]).status.code(), Some(0));
-    assert_eq!(run(dir.path(), &["check", "missing-folder"]).status.code(), Some(2));
-    assert_eq!(run(dir.path(), &["check", "--format", "xml"]).status.code(), Some(2));
+    assert_eq!(
+        run(dir.path(), &["check", "--fail-on", "warning"])
+            .status
+            .code(),
+        Some(1)
+    );
+    assert_eq!(
+        run(dir.path(), &["check", "--fail-on", "none"])
+            .status
+            .code(),
+        Some(0)
+    );
+    assert_eq!(
+        run(dir.path(), &["check", "missing-folder"]).status.code(),
+        Some(2)
+    );
+    assert_eq!(
+        run(dir.path(), &["check", "--format", "xml"]).status.code(),
+        Some(2)
+    );
 }
 
 #[test]
@@ -118,9 +168,18 @@ fn fix_inserts_policies_keeps_crlf_and_leaves_behaviour_unchanged() {
     let path = write(dir.path(), "deploy.yaml", &crlf);
     let output = run(dir.path(), &["check", "--fix", "."]);
     let fixed = std::fs::read_to_string(&path).unwrap();
-    assert!(fixed.contains("        image: nginx\r\n        imagePullPolicy: Always\r\n"), "{fixed:?}");
-    assert!(fixed.contains("imagePullPolicy: Always\r\n") && !fixed.contains("always"), "{fixed:?}");
-    assert!(!fixed.replace("\r\n", "").contains('\n'), "mixed line endings: {fixed:?}");
+    assert!(
+        fixed.contains("        image: nginx\r\n        imagePullPolicy: Always\r\n"),
+        "{fixed:?}"
+    );
+    assert!(
+        fixed.contains("imagePullPolicy: Always\r\n") && !fixed.contains("always"),
+        "{fixed:?}"
+    );
+    assert!(
+        !fixed.replace("\r\n", "").contains('\n'),
+        "mixed line endings: {fixed:?}"
+    );
     assert!(stdout(&output).contains("Fixed 2 problem(s) in 1 file(s)."));
     // What is left is the latest-tag warning, which has no automatic fix.
     let (findings, _) = json_findings(dir.path(), &[]);
@@ -150,15 +209,27 @@ fn config_sets_severities_and_excludes_and_bad_config_is_an_error() {
         "rules:\n  latest-tag: error\n  implicit-pull-policy: off\nexclude: ['vendor/**']\n",
     );
     let (findings, _) = json_findings(dir.path(), &[]);
-    assert_eq!(rules_of(&findings), vec!["latest-tag", "invalid-pull-policy"]);
-    assert!(findings.iter().all(|f| f["path"].as_str().unwrap().contains("apps")));
+    assert_eq!(
+        rules_of(&findings),
+        vec!["latest-tag", "invalid-pull-policy"]
+    );
+    assert!(findings
+        .iter()
+        .all(|f| f["path"].as_str().unwrap().contains("apps")));
     assert_eq!(findings[0]["severity"], "error");
 
-    write(dir.path(), ".gitops-ls.yaml", "rules:\n  latest-tags: error\n");
+    write(
+        dir.path(),
+        ".gitops-ls.yaml",
+        "rules:\n  latest-tags: error\n",
+    );
     let output = run(dir.path(), &["check"]);
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains(".gitops-ls.yaml:2:3: invalid configuration"), "{stderr}");
+    assert!(
+        stderr.contains(".gitops-ls.yaml:2:3: invalid configuration"),
+        "{stderr}"
+    );
     assert!(stderr.contains("latest-tags"), "{stderr}");
 }
 
@@ -176,11 +247,23 @@ fn suppression_comments_and_annotations() {
 #[test]
 fn non_kubernetes_yaml_and_gitignored_files_are_skipped_quietly() {
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "values.yaml", "image:\n  repository: nginx\n  tag: latest\n");
-    write(dir.path(), ".github/workflows/ci.yml", "on: push\njobs: {}\n");
+    write(
+        dir.path(),
+        "values.yaml",
+        "image:\n  repository: nginx\n  tag: latest\n",
+    );
+    write(
+        dir.path(),
+        ".github/workflows/ci.yml",
+        "on: push\njobs: {}\n",
+    );
     write(dir.path(), ".gitignore", "build/\n");
     write(dir.path(), "build/deploy.yaml", DEPLOYMENT);
-    write(dir.path(), "broken.yaml", "apiVersion: v1\nkind: Pod\nspec: [\n");
+    write(
+        dir.path(),
+        "broken.yaml",
+        "apiVersion: v1\nkind: Pod\nspec: [\n",
+    );
     let (findings, output) = json_findings(dir.path(), &[]);
     assert_eq!(rules_of(&findings), vec!["yaml-syntax"]);
     assert_eq!(findings[0]["path"], "./broken.yaml");
@@ -204,7 +287,10 @@ fn sarif_report_has_rules_regions_and_fixes() {
         .find(|r| r["ruleId"] == "invalid-pull-policy")
         .unwrap();
     assert_eq!(result["level"], "error");
-    assert_eq!(rules[result["ruleIndex"].as_u64().unwrap() as usize]["id"], "invalid-pull-policy");
+    assert_eq!(
+        rules[result["ruleIndex"].as_u64().unwrap() as usize]["id"],
+        "invalid-pull-policy"
+    );
     let region = &result["locations"][0]["physicalLocation"]["region"];
     assert_eq!(region["startLine"], 13);
     assert_eq!(region["startColumn"], 26);
@@ -222,7 +308,10 @@ fn github_format_writes_workflow_annotations() {
         text.contains("::error file=deploy.yaml,line=13,col=26,endLine=13,endColumn=32,title=gitops-ls invalid-pull-policy::"),
         "{text}"
     );
-    assert!(text.contains("::warning file=deploy.yaml,line=9,col=15"), "{text}");
+    assert!(
+        text.contains("::warning file=deploy.yaml,line=9,col=15"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -230,7 +319,10 @@ fn rules_and_explain() {
     let dir = tempfile::tempdir().unwrap();
     let listing = stdout(&run(dir.path(), &["rules"]));
     assert_eq!(listing.lines().count(), 13);
-    assert!(listing.contains("implicit-pull-policy   warning"), "{listing}");
+    assert!(
+        listing.contains("implicit-pull-policy   warning"),
+        "{listing}"
+    );
     let explained = run(dir.path(), &["explain", "latest-with-digest"]);
     assert!(stdout(&explained).contains("defaults to Always"));
     assert_eq!(run(dir.path(), &["explain", "nope"]).status.code(), Some(2));
@@ -252,6 +344,9 @@ fn bundled_examples_report_what_the_readme_says() {
         "latest-with-digest",
         "yaml-syntax",
     ] {
-        assert!(rules.iter().any(|r| r == rule), "examples should show {rule}: {rules:?}");
+        assert!(
+            rules.iter().any(|r| r == rule),
+            "examples should show {rule}: {rules:?}"
+        );
     }
 }

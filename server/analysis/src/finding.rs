@@ -85,20 +85,58 @@ pub struct Finding {
 }
 
 /// Applies non-overlapping edits to `text`. Overlapping edits (two fixes
-/// for the same spot) keep the first and drop the rest.
+/// for the same spot) keep the first and drop the rest; two insertions at
+/// the same offset overlap too (a container reused through an alias gets
+/// the same fix twice, and inserting it twice would duplicate the key).
 pub fn apply_edits(text: &str, edits: &[Edit]) -> String {
     let mut sorted: Vec<&Edit> = edits.iter().collect();
     sorted.sort_by_key(|edit| (edit.range.start, edit.range.end));
     let mut out = String::with_capacity(text.len() + 64 * sorted.len());
     let mut cursor = 0;
+    let mut last_insertion = None;
     for edit in sorted {
-        if edit.range.start < cursor || edit.range.end > text.len() {
+        let is_insertion = edit.range.is_empty();
+        let same_spot = is_insertion && last_insertion == Some(edit.range.start);
+        if edit.range.start < cursor || edit.range.end > text.len() || same_spot {
             continue;
         }
         out.push_str(&text[cursor..edit.range.start]);
         out.push_str(&edit.new_text);
         cursor = edit.range.end;
+        if is_insertion {
+            last_insertion = Some(edit.range.start);
+        }
     }
     out.push_str(&text[cursor..]);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn edit(range: TextRange, new_text: &str) -> Edit {
+        Edit {
+            range,
+            new_text: new_text.to_owned(),
+        }
+    }
+
+    #[test]
+    fn applies_edits_in_offset_order() {
+        let edits = [edit(4..5, "X"), edit(0..1, "A"), edit(2..2, "+")];
+        assert_eq!(apply_edits("abcdef", &edits), "Ab+cdXf");
+    }
+
+    #[test]
+    fn overlapping_edits_keep_the_first() {
+        let edits = [edit(1..3, "X"), edit(2..4, "Y")];
+        assert_eq!(apply_edits("abcdef", &edits), "aXdef");
+        // The same insertion twice (an aliased container) is applied once.
+        let twice = [edit(3..3, "\n  p: 1"), edit(3..3, "\n  p: 1")];
+        assert_eq!(apply_edits("a:1\nb:2", &twice), "a:1\n  p: 1\nb:2");
+        // An insertion right after a replacement is not an overlap.
+        let adjacent = [edit(0..1, "X"), edit(1..1, "+")];
+        assert_eq!(apply_edits("ab", &adjacent), "X+b");
+    }
 }

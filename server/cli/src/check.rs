@@ -68,7 +68,9 @@ pub fn run(args: &CheckArgs) -> ExitCode {
     let rendered = report::render(args.format, &outcome, args.color.enabled());
     let mut stdout = std::io::stdout().lock();
     // A closed pipe (`| head`) is not an error worth a panic.
-    let _ = stdout.write_all(rendered.as_bytes()).and_then(|()| stdout.flush());
+    let _ = stdout
+        .write_all(rendered.as_bytes())
+        .and_then(|()| stdout.flush());
     for error in &outcome.errors {
         eprintln!("gitops-ls: {}: {}", error.path.display(), error.message);
     }
@@ -172,13 +174,15 @@ fn is_kubernetes_yaml(analysis: &Analysis) -> bool {
         return true;
     }
     analysis.file.documents.iter().any(|doc| {
-        let has_type_keys = |node| {
-            doc.get(node, "apiVersion").is_some() || doc.get(node, "kind").is_some()
-        };
+        let has_type_keys =
+            |node| doc.get(node, "apiVersion").is_some() || doc.get(node, "kind").is_some();
         doc.root.is_some_and(has_type_keys)
-            || (doc.error.is_some() && doc.nodes.iter().enumerate().any(|(id, _)| {
-                doc.is_mapping(id) && has_type_keys(id)
-            }))
+            || (doc.error.is_some()
+                && doc
+                    .nodes
+                    .iter()
+                    .enumerate()
+                    .any(|(id, _)| doc.is_mapping(id) && has_type_keys(id)))
     })
 }
 
@@ -189,7 +193,10 @@ fn write_atomically(path: &Path, text: &str) -> Result<(), InputError> {
         path: path.to_path_buf(),
         message: format!("cannot write the fixed file: {error}"),
     };
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let temporary = path.with_file_name(format!(".{name}.gitops-ls-fix"));
     let permissions = std::fs::metadata(path).map_err(fail)?.permissions();
     let written = std::fs::write(&temporary, text)

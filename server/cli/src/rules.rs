@@ -10,7 +10,12 @@ pub fn list() -> ExitCode {
     let width = RULES.iter().map(|r| r.meta.id.len()).max().unwrap_or(0);
     for rule in RULES {
         let meta = &rule.meta;
-        println!("{:width$}  {:7}  {}", meta.id, meta.default_severity.as_str(), meta.summary);
+        println!(
+            "{:width$}  {:7}  {}",
+            meta.id,
+            meta.default_severity.as_str(),
+            meta.summary
+        );
     }
     ExitCode::SUCCESS
 }
@@ -18,11 +23,17 @@ pub fn list() -> ExitCode {
 pub fn explain(id: &str) -> ExitCode {
     let Some(rule) = rule(id) else {
         let known: Vec<&str> = RULES.iter().map(|r| r.meta.id).collect();
-        eprintln!("gitops-ls: unknown rule `{id}`; known rules: {}", known.join(", "));
+        eprintln!(
+            "gitops-ls: unknown rule `{id}`; known rules: {}",
+            known.join(", ")
+        );
         return ExitCode::from(EXIT_ERROR);
     };
     let meta = &rule.meta;
-    println!("{}  (default severity: {})\n", meta.id, meta.default_severity);
+    println!(
+        "{}  (default severity: {})\n",
+        meta.id, meta.default_severity
+    );
     println!("{}\n", meta.summary);
     println!("{}\n", meta.rationale);
     if !meta.options.is_empty() {

@@ -489,9 +489,11 @@ impl Walker<'_> {
             let first_line = self.lines.line_of(node.span.start);
             // A template line right after the mapping may still add keys to it.
             let last_line = self.lines.line_of(node.span.end) + 1;
+            // Sorted: look at the first action line from `first_line` on.
+            let next = action_lines.partition_point(|&line| line < first_line);
             action_lines
-                .iter()
-                .any(|&line| line >= first_line && line <= last_line)
+                .get(next)
+                .is_some_and(|&line| line <= last_line)
         };
         Container {
             document: self.doc_index,

@@ -266,8 +266,17 @@ const CUSTOM: &[KindSpec] = &[
 ];
 
 /// Kinds that carry an `image` but not a Kubernetes container: never linted
-/// with the core rules (Kruise ImagePullJob has its own policy enum).
-const NOT_CONTAINERS: &[(&str, &str)] = &[("apps.kruise.io", "ImagePullJob")];
+/// with the core rules (Kruise ImagePullJob has its own policy enum), nor
+/// taken for an unknown workload. The GitOps objects only override the
+/// images of what they deploy (kustomize `images:` semantics).
+const NOT_CONTAINERS: &[(&str, &str)] = &[
+    ("apps.kruise.io", "ImagePullJob"),
+    ("helm.toolkit.fluxcd.io", "HelmRelease"),
+    ("kustomize.toolkit.fluxcd.io", "Kustomization"),
+    ("kustomize.config.k8s.io", "Kustomization"),
+    ("argoproj.io", "Application"),
+    ("argoproj.io", "ApplicationSet"),
+];
 
 /// The API group of an apiVersion (`apps/v1` → `apps`, `v1` → ``).
 pub fn api_group(api_version: &str) -> &str {
@@ -330,6 +339,10 @@ mod tests {
         assert!(matches!(lookup("v1", "ConfigMap"), KindMatch::Unknown));
         assert!(matches!(
             lookup("apps.kruise.io/v1alpha1", "ImagePullJob"),
+            KindMatch::NotContainers
+        ));
+        assert!(matches!(
+            lookup("helm.toolkit.fluxcd.io/v2beta1", "HelmRelease"),
             KindMatch::NotContainers
         ));
         assert_eq!(api_group("serving.knative.dev/v1"), "serving.knative.dev");

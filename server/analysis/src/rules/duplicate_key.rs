@@ -20,13 +20,15 @@ fn check(ctx: &RuleContext, out: &mut Vec<Finding>) {
     let action_lines = &ctx.file.template_action_lines;
     for doc in &ctx.file.documents {
         for duplicate in &doc.duplicate_keys {
-            let first_line = ctx.lines.line_of(duplicate.first.start);
+            let first_line = ctx.lines.line_of(duplicate.previous.start);
             let second_line = ctx.lines.line_of(duplicate.duplicate.start);
             // In a Helm template the two keys usually sit in different
             // branches of an `if`/`else`; only one is ever rendered.
+            // (`action_lines` is sorted: the first one after `first_line`.)
+            let next_action_line = action_lines.partition_point(|&line| line <= first_line);
             let split_by_template = action_lines
-                .iter()
-                .any(|&line| line > first_line && line < second_line);
+                .get(next_action_line)
+                .is_some_and(|&line| line < second_line);
             if split_by_template {
                 continue;
             }
@@ -72,5 +74,13 @@ mod tests {
     fn helm_if_else_branches_are_not_duplicates() {
         let text = "{{- if .Values.a }}\nimage: x\n{{- else }}\nimage: y\n{{- end }}\n";
         assert!(findings(text, "duplicate-key").is_empty());
+    }
+
+    #[test]
+    fn a_repeat_within_one_branch_is_a_duplicate() {
+        let text = "{{- if .Values.a }}\nimage: x\n{{- else }}\nimage: y\nimage: z\n{{- end }}\n";
+        let found = findings(text, "duplicate-key");
+        assert_eq!(found.len(), 1);
+        assert!(found[0].message.contains("line 4"), "{}", found[0].message);
     }
 }

@@ -4,7 +4,7 @@ use super::{is_latest_without_digest, Rule, RuleContext, RuleMeta};
 use crate::finding::{Finding, Severity};
 use crate::fix::set_policy;
 use crate::image::PullPolicy;
-use crate::k8s::EffectivePolicy;
+use crate::k8s::{EffectivePolicy, Field};
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
@@ -36,10 +36,17 @@ fn check(ctx: &RuleContext, out: &mut Vec<Finding>) {
             continue;
         }
         let own_policy = ctx.own_policy(facts);
-        let range = match (own_policy, ctx.own_image(facts)) {
+        // Point at what is written in this container: its policy, else its
+        // image, else its name. A value merged in with `<<` sits in another
+        // mapping, shared by other containers, and may not be the culprit.
+        let written_here = |field: &&Field| field.own;
+        let range = match (
+            own_policy.filter(written_here),
+            ctx.own_image(facts).filter(written_here),
+        ) {
             (Some(policy), _) => policy.value_range.clone(),
             (None, Some(image)) => image.value_range.clone(),
-            (None, None) => continue,
+            (None, None) => facts.anchor_range(ctx.file),
         };
         let image = facts.image_text().unwrap_or_default();
         let message = format!(
@@ -85,5 +92,13 @@ mod tests {
         )
         .is_empty());
         assert!(findings(&pod("nginx:latest", "Always"), "if-not-present-latest").is_empty());
+    }
+
+    #[test]
+    fn merged_values_are_reported_on_the_container() {
+        let text = "apiVersion: v1\nkind: Pod\nx: &d\n  image: base:1\n  imagePullPolicy: IfNotPresent\ny: &l\n  image: app\nspec:\n  containers:\n  - <<: *d\n    name: a\n    image: app:latest\n  - <<: [*l, *d]\n    name: b\n";
+        let found = findings(text, "if-not-present-latest");
+        let covered: Vec<&str> = found.iter().map(|f| covered(text, f)).collect();
+        assert_eq!(covered, ["app:latest", "b"]);
     }
 }

@@ -2,6 +2,8 @@
 
 use super::{Rule, RuleContext, RuleMeta};
 use crate::finding::{Finding, Severity};
+use crate::text::TextRange;
+use crate::yaml::{Document, NodeKind};
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
@@ -23,11 +25,7 @@ fn check(ctx: &RuleContext, out: &mut Vec<Finding>) {
         let Some(error) = &doc.error else {
             continue;
         };
-        // Masking cannot make every template valid YAML (actions that open
-        // a flow collection in one branch and close it in another); Helm
-        // reports real template errors when it renders, so a document with
-        // template actions is never blamed for the YAML they produce.
-        if ctx.text[doc.span.clone()].contains("{{") {
+        if template_may_cause(ctx.text, doc, error.offset) {
             continue;
         }
         let start = error.offset.min(ctx.text.len());
@@ -39,6 +37,40 @@ fn check(ctx: &RuleContext, out: &mut Vec<Finding>) {
         let message = format!("YAML syntax error: {}", error.message);
         out.push(ctx.finding(&RULE, start..end, message, None, Vec::new()));
     }
+}
+
+/// Whether a template action may have caused the error. Masking cannot
+/// make every template valid YAML (`{{- if }}` branches that each render a
+/// different structure), and Helm reports real template errors when it
+/// renders, so such a document is not blamed for the YAML the actions
+/// produce. An action inside a scalar or a comment that parsed before the
+/// error (`title: '{{ template "x" . }}'`) changed no structure: the error
+/// is the YAML's own and is reported.
+fn template_may_cause(text: &str, doc: &Document, error_offset: usize) -> bool {
+    // Actions up to the error (one starting right there included): the
+    // parser has not read what comes after it.
+    let mut searched_end = (error_offset + "{{".len()).clamp(doc.span.start, doc.span.end);
+    while !text.is_char_boundary(searched_end) {
+        searched_end += 1;
+    }
+    let mut harmless: Vec<&TextRange> = doc
+        .nodes
+        .iter()
+        .filter(|node| matches!(node.kind, NodeKind::Scalar { .. }))
+        .map(|node| &node.span)
+        .chain(doc.comments.iter().map(|comment| &comment.span))
+        .collect();
+    harmless.sort_by_key(|span| span.start);
+    let mut harmless = harmless.into_iter().peekable();
+    for (at, _) in text[doc.span.start..searched_end].match_indices("{{") {
+        let at = doc.span.start + at;
+        while harmless.next_if(|span| span.end <= at).is_some() {}
+        let inside_harmless = harmless.peek().is_some_and(|span| span.start <= at);
+        if !inside_harmless {
+            return true;
+        }
+    }
+    false
 }
 
 #[cfg(test)]
@@ -58,6 +90,23 @@ mod tests {
     fn helm_template_actions_are_not_errors() {
         let text = "spec:\n  {{- if .Values.x }}\n  replicas: {{ .Values.n }}\n  {{- end }}\n  image: {{ .Values.image }}\n";
         assert!(findings(text, "yaml-syntax").is_empty());
+    }
+
+    #[test]
+    fn template_branches_that_do_not_mask_to_yaml_are_not_errors() {
+        let text = "alerting:\n  alertmanagers:\n  {{- if .Values.a }}\n  {{- include \"x\" . | nindent 6 }}\n  {{- else if .Values.b }}\n    - name: a\n  {{- else }}\n    []\n  {{- end }}\n";
+        assert!(findings(text, "yaml-syntax").is_empty());
+    }
+
+    #[test]
+    fn errors_of_the_yaml_itself_are_reported_in_templates() {
+        // Actions only inside quoted values: masking changed no structure.
+        let text = "receivers:\n- name: slack\n  send_resolved: true\n   title: '{{ template \"slack.title\" . }}'\n  text: '{{ .Text }}'\n";
+        let found = findings(text, "yaml-syntax");
+        assert_eq!(found.len(), 1);
+        assert!(found[0].range.start > text.find("title").unwrap());
+        let text = "# {{ .Chart.Name }}\nimage: \"{{ .Values.image }}\"\nspec: [1\n";
+        assert_eq!(findings(text, "yaml-syntax").len(), 1);
     }
 
     #[test]

@@ -15,7 +15,8 @@ pub use tree::{
 #[derive(Debug, Clone)]
 pub struct YamlFile {
     pub documents: Vec<Document>,
-    /// Zero-based lines that held only template actions (see [`MaskedText`]).
+    /// Zero-based lines that held only template actions (see [`MaskedText`]),
+    /// in ascending order.
     pub template_action_lines: Vec<usize>,
     /// The text contains Go-template actions (a Helm template, most likely).
     pub has_template_actions: bool,

@@ -93,17 +93,15 @@ struct KeySet {
 impl KeySet {
     const LINEAR_LIMIT: usize = 24;
 
-    /// Records a key; returns the range of an earlier equal key.
+    /// Records a key; returns the range of the closest earlier equal key
+    /// (the third `a` repeats the second one, which may sit in the same
+    /// branch of a Helm `if` when the first does not).
     fn insert(&mut self, key: &str, range: TextRange) -> Option<TextRange> {
         if let Some(large) = &mut self.large {
-            if let Some(first) = large.get(key) {
-                return Some(first.clone());
-            }
-            large.insert(key.to_owned(), range);
-            return None;
+            return large.insert(key.to_owned(), range);
         }
-        if let Some((_, first)) = self.small.iter().find(|(k, _)| k == key) {
-            return Some(first.clone());
+        if let Some((_, previous)) = self.small.iter_mut().find(|(k, _)| k == key) {
+            return Some(std::mem::replace(previous, range));
         }
         self.small.push((key.to_owned(), range));
         if self.small.len() > Self::LINEAR_LIMIT {
@@ -167,10 +165,10 @@ impl TreeBuilder {
                         if let NodeKind::Scalar { value, .. } = &self.document.nodes[id].kind {
                             let span = self.document.nodes[id].span.clone();
                             if value != "<<" {
-                                if let Some(first) = keys.insert(value, span.clone()) {
+                                if let Some(previous) = keys.insert(value, span.clone()) {
                                     self.document.duplicate_keys.push(DuplicateKey {
                                         key: value.clone(),
-                                        first,
+                                        previous,
                                         duplicate: span,
                                     });
                                 }
@@ -231,6 +229,19 @@ fn scalar_style(style: GranitStyle) -> ScalarStyle {
     }
 }
 
+/// The parser ends a block scalar (`|`, `>`) where the next token starts,
+/// after that line's indentation; the scalar really ends after its last
+/// line break. Without this, "the line the value ends on" is the next key's.
+fn block_scalar_range(text: &str, range: TextRange) -> TextRange {
+    let written = &text[range.clone()];
+    let trimmed = written.trim_end_matches([' ', '\t']);
+    if trimmed.ends_with(['\n', '\r']) {
+        range.start..range.start + trimmed.len()
+    } else {
+        range
+    }
+}
+
 fn parse_document(masked: &str, range: TextRange) -> Document {
     let mut builder = TreeBuilder {
         document: Document {
@@ -257,10 +268,17 @@ fn parse_document(masked: &str, range: TextRange) -> Document {
         let node_range = builder.range(&span);
         match event {
             Event::Scalar(value, style, anchor, _) => {
+                let style = scalar_style(style);
+                let node_range = match style {
+                    ScalarStyle::Literal | ScalarStyle::Folded => {
+                        block_scalar_range(masked, node_range)
+                    }
+                    _ => node_range,
+                };
                 builder.add_node(
                     NodeKind::Scalar {
                         value: value.into_owned(),
-                        style: scalar_style(style),
+                        style,
                     },
                     node_range,
                     anchor,
@@ -368,8 +386,22 @@ mod tests {
         let docs = parse(text);
         let dup = &docs[0].duplicate_keys[0];
         assert_eq!(dup.key, "a");
-        assert_eq!(dup.first, 0..1);
+        assert_eq!(dup.previous, 0..1);
         assert_eq!(dup.duplicate, 10..11);
+    }
+
+    #[test]
+    fn a_repeated_key_points_at_its_closest_earlier_occurrence() {
+        let mut text: String = (0..40).map(|i| format!("k{i}: x\n")).collect();
+        text.push_str("a: 1\na: 2\na: 3\n");
+        let doc = &parse(&text)[0];
+        let previous: Vec<&str> = doc
+            .duplicate_keys
+            .iter()
+            .map(|dup| &text[dup.previous.start..dup.previous.end + 3])
+            .collect();
+        // Also past the switch from a list to a hash map (40 keys).
+        assert_eq!(previous, ["a: 1", "a: 2"]);
     }
 
     #[test]
@@ -414,6 +446,23 @@ mod tests {
         let doc = &parse(text)[0];
         let image = doc.get(doc.root.unwrap(), "image").unwrap();
         assert_eq!(&text[doc.node(image).span.clone()], "nginx");
+    }
+
+    #[test]
+    fn block_scalars_end_after_their_last_line_break() {
+        let text =
+            "- image: >-\n    nginx:1.25\n  command: [sh]\n- image: |\n    app\n\n  name: b\n";
+        let doc = &parse(text)[0];
+        let items = doc.items(doc.root.unwrap());
+        let folded = doc.get(items[0], "image").unwrap();
+        assert_eq!(&text[doc.node(folded).span.clone()], "nginx:1.25\n");
+        let literal = doc.get(items[1], "image").unwrap();
+        assert_eq!(&text[doc.node(literal).span.clone()], "app\n\n");
+        // Trailing spaces of a last line without a line break are content.
+        let text = "a: |\n  x  ";
+        let doc = &parse(text)[0];
+        let a = doc.get(doc.root.unwrap(), "a").unwrap();
+        assert_eq!(&text[doc.node(a).span.clone()], "x  ");
     }
 
     #[test]

@@ -72,7 +72,10 @@ fn line_ranges(text: &str) -> Vec<TextRange> {
 }
 
 fn indentation(bytes: &[u8], line: &TextRange) -> usize {
-    bytes[line.clone()].iter().take_while(|&&b| b == b' ').count()
+    bytes[line.clone()]
+        .iter()
+        .take_while(|&&b| b == b' ')
+        .count()
 }
 
 pub fn mask_template_actions(text: &str) -> MaskedText<'_> {
@@ -118,7 +121,15 @@ pub fn mask_template_actions(text: &str) -> MaskedText<'_> {
         if !line.clone().any(|i| in_action[i]) {
             continue;
         }
-        let nested_block = renders_nested_block(bytes, &lines, &action_only_end, &in_action, number);
+        let nested_block =
+            renders_nested_block(bytes, &lines, &action_only_end, &in_action, number);
+        // Where the line's trailing run of actions and blanks starts, found
+        // once: asking per action would be quadratic on a line of actions.
+        let tail_start = line
+            .clone()
+            .rev()
+            .find(|&j| !in_action[j] && !is_blank(j))
+            .map_or(line.start, |j| j + 1);
         let mut i = line.start;
         while i < line.end {
             if !in_action[i] {
@@ -126,10 +137,11 @@ pub fn mask_template_actions(text: &str) -> MaskedText<'_> {
                 continue;
             }
             let action_end = (i..line.end).find(|&j| !in_action[j]).unwrap_or(line.end);
-            let rest_is_actions = (action_end..line.end).all(|j| in_action[j] || is_blank(j));
+            let rest_is_actions = action_end >= tail_start;
             // `"{{ . }}"{{ end }}`: an action after a closed value is not
             // part of it, so it becomes trailing blanks.
-            let after_closed_value = i > line.start && matches!(bytes[i - 1], b'"' | b'\'' | b']' | b'}');
+            let after_closed_value =
+                i > line.start && matches!(bytes[i - 1], b'"' | b'\'' | b']' | b'}');
             let fill = if rest_is_actions && (nested_block || after_closed_value) {
                 b' '
             } else {
@@ -160,13 +172,20 @@ fn renders_nested_block(
     number: usize,
 ) -> bool {
     let line = &lines[number];
-    let Some(last) = line.clone().rev().find(|&i| bytes[i] != b' ' && bytes[i] != b'\t') else {
+    let Some(last) = line
+        .clone()
+        .rev()
+        .find(|&i| bytes[i] != b' ' && bytes[i] != b'\t')
+    else {
         return false;
     };
     if !in_action[last] {
         return false;
     }
-    let action_start = (line.start..=last).rev().find(|&i| !in_action[i]).map_or(line.start, |i| i + 1);
+    let action_start = (line.start..=last)
+        .rev()
+        .find(|&i| !in_action[i])
+        .map_or(line.start, |i| i + 1);
     let before = std::str::from_utf8(&bytes[line.start..action_start]).unwrap_or_default();
     if !before.trim_end().ends_with(':') {
         return false;
@@ -175,7 +194,10 @@ fn renders_nested_block(
         .iter()
         .zip(&action_only_end[number + 1..])
         .find(|(next, only)| {
-            only.is_none() && !bytes[(*next).clone()].iter().all(|b| *b == b' ' || *b == b'\t')
+            only.is_none()
+                && !bytes[(*next).clone()]
+                    .iter()
+                    .all(|b| *b == b' ' || *b == b'\t')
         });
     next_content.is_some_and(|(next, _)| indentation(bytes, next) > indentation(bytes, line))
 }
@@ -190,7 +212,9 @@ mod tests {
         let masked = mask_template_actions(src);
         assert_eq!(masked.text.len(), src.len());
         assert_eq!(masked.action_lines, vec![1, 3]);
-        assert!(masked.text.starts_with("spec:\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n"));
+        assert!(masked
+            .text
+            .starts_with("spec:\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n"));
         assert!(masked.text.contains("image: \"_________________:é\""));
     }
 
@@ -212,6 +236,20 @@ mod tests {
         assert!(masked.text.contains("image: ______"));
         let docs = crate::yaml::parse_documents(&masked.text);
         assert!(docs[0].error.is_none());
+    }
+
+    #[test]
+    fn many_actions_on_one_line_mask_in_linear_time() {
+        let src = format!(
+            "key: {}\nk: [{{{{ .a }}}}]{{{{ end }}}}\n",
+            "{{ .a }} ".repeat(200_000)
+        );
+        let started = std::time::Instant::now();
+        let masked = mask_template_actions(&src);
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+        assert!(masked.text.starts_with("key: ________ ________ "));
+        // Trailing actions after a closed value still become blanks.
+        assert!(masked.text.ends_with("\nk: [________]         \n"));
     }
 
     #[test]

@@ -63,7 +63,8 @@ pub struct SyntaxError {
 #[derive(Debug, Clone)]
 pub struct DuplicateKey {
     pub key: String,
-    pub first: TextRange,
+    /// The closest earlier occurrence of the key.
+    pub previous: TextRange,
     pub duplicate: TextRange,
 }
 

@@ -67,7 +67,11 @@ fn finding_block(out: &mut String, file: &FileResult, finding: &Finding, style: 
     let width = if end.line == start.line {
         end.column.saturating_sub(start.column).max(1)
     } else {
-        line_text.chars().count().saturating_sub(start.column - 1).max(1)
+        line_text
+            .chars()
+            .count()
+            .saturating_sub(start.column - 1)
+            .max(1)
     };
     let _ = writeln!(out, "{gutter} |");
     let _ = writeln!(out, "{number} | {line_text}");
@@ -86,7 +90,10 @@ fn finding_block(out: &mut String, file: &FileResult, finding: &Finding, style: 
 }
 
 fn summary(out: &mut String, outcome: &Outcome, style: &Style) {
-    let findings = outcome.files.iter().flat_map(|file| &file.analysis.findings);
+    let findings = outcome
+        .files
+        .iter()
+        .flat_map(|file| &file.analysis.findings);
     let count = |severity| findings.clone().filter(|f| f.severity == severity).count();
     let counts = [
         (count(Severity::Error), "error", "errors"),

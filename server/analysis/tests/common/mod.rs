@@ -1,0 +1,75 @@
+//! Helpers shared by the integration tests: the rule fixtures and the
+//! shared corpus.
+
+#![allow(dead_code)] // Each test binary uses its own subset.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+/// `tests/fixtures/rules/` at the workspace root.
+pub fn rule_fixture_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/rules")
+}
+
+/// The rule fixtures (`*.yaml`), without the golden `*.fixed.yaml` files.
+pub fn rule_fixtures() -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = fs::read_dir(rule_fixture_dir())
+        .expect("tests/fixtures/rules exists")
+        .map(|entry| entry.expect("readable directory").path())
+        .filter(|path| {
+            let name = path.file_name().unwrap().to_string_lossy();
+            name.ends_with(".yaml") && !name.ends_with(".fixed.yaml")
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+/// The shared corpus (`../shared/corpus` beside the checkout), or
+/// `GITOPS_LS_CORPUS`. `None` when it is not there.
+pub fn corpus_dir() -> Option<PathBuf> {
+    let dir = std::env::var_os("GITOPS_LS_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus"));
+    dir.is_dir().then_some(dir)
+}
+
+/// Every `.yaml` / `.yml` file below `dir`, sorted.
+pub fn yaml_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        let Ok(entries) = fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let Ok(kind) = entry.file_type() else {
+                continue;
+            };
+            if kind.is_dir() {
+                pending.push(path);
+            } else if kind.is_file()
+                && path
+                    .extension()
+                    .is_some_and(|ext| ext == "yaml" || ext == "yml")
+            {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+/// The corpus files that are UTF-8 text, with their contents.
+pub fn corpus_texts(dir: &Path) -> Vec<(PathBuf, String)> {
+    yaml_files(dir)
+        .into_iter()
+        .filter_map(|path| {
+            let bytes = fs::read(&path).ok()?;
+            let text = String::from_utf8(bytes).ok()?;
+            Some((path, text))
+        })
+        .collect()
+}
