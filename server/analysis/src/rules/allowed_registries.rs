@@ -33,10 +33,7 @@ fn check(ctx: &RuleContext, out: &mut Vec<Finding>) {
     if prefixes.is_empty() {
         return;
     }
-    for facts in ctx.containers {
-        let (Some(field), Some(reference)) = (ctx.own_image(facts), facts.valid_reference()) else {
-            continue;
-        };
+    for (facts, field, reference) in ctx.parsed_images() {
         let name = reference.name();
         if prefixes.iter().any(|prefix| is_allowed(&name, prefix)) {
             continue;

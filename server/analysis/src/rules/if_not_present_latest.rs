@@ -2,7 +2,6 @@
 
 use super::{is_latest_without_digest, Rule, RuleContext, RuleMeta};
 use crate::finding::{Finding, Severity};
-use crate::fix::set_policy;
 use crate::image::PullPolicy;
 use crate::k8s::{EffectivePolicy, Field};
 
@@ -54,9 +53,9 @@ fn check(ctx: &RuleContext, out: &mut Vec<Finding>) {
              pulled under this tag, so nodes drift and rollouts miss new pushes; use Always or \
              pin the image"
         );
-        let doc = ctx.document(facts);
         let fixes = match own_policy {
-            Some(_) => set_policy(ctx.text, ctx.lines, doc, facts, PullPolicy::Always, false)
+            Some(_) => ctx
+                .policy_fix(facts, PullPolicy::Always, false)
                 .into_iter()
                 .collect(),
             None => Vec::new(),

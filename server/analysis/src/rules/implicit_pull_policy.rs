@@ -2,7 +2,6 @@
 
 use super::{Rule, RuleContext, RuleMeta};
 use crate::finding::{Finding, Severity};
-use crate::fix::set_policy;
 use crate::image::PullPolicy;
 use crate::k8s::{Defaulting, EffectivePolicy};
 
@@ -46,11 +45,10 @@ fn check(ctx: &RuleContext, out: &mut Vec<Finding>) {
             }
         };
         let message = format!("{key} is not set: {}{when}", reason.explain());
-        let doc = ctx.document(facts);
         let mut fixes = Vec::new();
-        fixes.extend(set_policy(ctx.text, ctx.lines, doc, facts, policy, true));
+        fixes.extend(ctx.policy_fix(facts, policy, true));
         for other in PullPolicy::ALL.into_iter().filter(|p| *p != policy) {
-            fixes.extend(set_policy(ctx.text, ctx.lines, doc, facts, other, false));
+            fixes.extend(ctx.policy_fix(facts, other, false));
         }
         let range = facts.anchor_range(ctx.file);
         out.push(ctx.finding(&RULE, range, message, Some(facts), fixes));

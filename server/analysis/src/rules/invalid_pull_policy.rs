@@ -2,7 +2,6 @@
 
 use super::{Rule, RuleContext, RuleMeta};
 use crate::finding::{Finding, Severity};
-use crate::fix::set_policy;
 use crate::image::PullPolicy;
 use crate::k8s::ContainerRole;
 
@@ -52,15 +51,14 @@ fn check(ctx: &RuleContext, out: &mut Vec<Finding>) {
              (the API server rejects the object)",
             go_json_quote(&written)
         );
-        let doc = ctx.document(facts);
         let intended = intended_policy(&written);
         let mut fixes = Vec::new();
         if let Some(policy) = intended {
-            fixes.extend(set_policy(ctx.text, ctx.lines, doc, facts, policy, true));
+            fixes.extend(ctx.policy_fix(facts, policy, true));
         }
         for policy in PullPolicy::ALL {
             if Some(policy) != intended {
-                fixes.extend(set_policy(ctx.text, ctx.lines, doc, facts, policy, false));
+                fixes.extend(ctx.policy_fix(facts, policy, false));
             }
         }
         out.push(ctx.finding(

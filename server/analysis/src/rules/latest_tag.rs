@@ -18,10 +18,7 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(ctx: &RuleContext, out: &mut Vec<Finding>) {
-    for facts in ctx.containers {
-        let (Some(field), Some(reference)) = (ctx.own_image(facts), facts.valid_reference()) else {
-            continue;
-        };
+    for (facts, field, reference) in ctx.parsed_images() {
         if !is_latest_without_digest(reference) {
             continue;
         }

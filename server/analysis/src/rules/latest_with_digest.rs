@@ -19,13 +19,10 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(ctx: &RuleContext, out: &mut Vec<Finding>) {
-    for facts in ctx.containers {
+    for (facts, field, reference) in ctx.parsed_images() {
         if !matches!(facts.effective, EffectivePolicy::Default { .. }) {
             continue;
         }
-        let (Some(field), Some(reference)) = (ctx.own_image(facts), facts.valid_reference()) else {
-            continue;
-        };
         if reference.digest.is_none() || reference.tag.as_deref() != Some("latest") {
             continue;
         }

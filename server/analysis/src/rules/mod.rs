@@ -195,6 +195,34 @@ impl RuleContext<'_> {
             .filter(|field| !field.templated)
     }
 
+    /// A fix that makes `policy` the container's explicit pull policy.
+    pub fn policy_fix(
+        &self,
+        facts: &ContainerFacts,
+        policy: PullPolicy,
+        safe: bool,
+    ) -> Option<Fix> {
+        crate::fix::set_policy(
+            self.text,
+            self.lines,
+            self.document(facts),
+            facts,
+            policy,
+            safe,
+        )
+    }
+
+    /// Containers whose own image is a plain value that parses: the
+    /// container, its image field and the parsed reference.
+    pub fn parsed_images(
+        &self,
+    ) -> impl Iterator<Item = (&ContainerFacts, &Field, &ImageReference)> + '_ {
+        self.containers.iter().filter_map(|facts| {
+            let field = self.own_image(facts)?;
+            Some((facts, field, facts.valid_reference()?))
+        })
+    }
+
     /// `imagePullPolicy` (or `pullPolicy` for an image volume).
     pub fn policy_key(&self, facts: &ContainerFacts) -> &'static str {
         facts.container.role.keys().1

@@ -2,7 +2,6 @@
 
 use super::{Rule, RuleContext, RuleMeta};
 use crate::finding::{Finding, Severity};
-use crate::fix::set_policy;
 use crate::image::PullPolicy;
 
 pub static RULE: Rule = Rule {
@@ -30,17 +29,10 @@ fn check(ctx: &RuleContext, out: &mut Vec<Finding>) {
         let message = "imagePullPolicy Never: the Pod fails with ErrImageNeverPull on any node \
                        that does not already have the image"
             .to_owned();
-        let doc = ctx.document(facts);
-        let fixes = set_policy(
-            ctx.text,
-            ctx.lines,
-            doc,
-            facts,
-            PullPolicy::IfNotPresent,
-            false,
-        )
-        .into_iter()
-        .collect();
+        let fixes = ctx
+            .policy_fix(facts, PullPolicy::IfNotPresent, false)
+            .into_iter()
+            .collect();
         out.push(ctx.finding(
             &RULE,
             policy.value_range.clone(),

@@ -2,7 +2,6 @@
 
 use super::{Rule, RuleContext, RuleMeta};
 use crate::finding::{Finding, Severity};
-use crate::fix::set_policy;
 use crate::k8s::EffectivePolicy;
 
 pub static RULE: Rule = Rule {
@@ -50,8 +49,8 @@ fn check(ctx: &RuleContext, out: &mut Vec<Finding>) {
             "imagePullPolicy {how} {}, which the configuration does not allow (allowed: {allowed_list})",
             policy.as_str()
         );
-        let doc = ctx.document(facts);
-        let fixes = set_policy(ctx.text, ctx.lines, doc, facts, replacement, false)
+        let fixes = ctx
+            .policy_fix(facts, replacement, false)
             .into_iter()
             .collect();
         out.push(ctx.finding(&RULE, range, message, Some(facts), fixes));
