@@ -1,1 +1,8 @@
-//! End-to-end tests of the language server over stdio.
+//! End-to-end tests of the language server: they start the real
+//! `gitops-ls serve` and talk JSON-RPC to it over stdio.
+
+mod client;
+mod config;
+mod features;
+mod protocol;
+mod robustness;

@@ -128,12 +128,14 @@ fn main() -> ExitCode {
     }
 }
 
+/// Exit status 1 when the client exits without asking to shut down first,
+/// as the LSP specification asks.
 fn serve() -> ExitCode {
     match gitops_ls_lsp::run_stdio() {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("gitops-ls: {error}");
-            ExitCode::from(EXIT_ERROR)
+            ExitCode::FAILURE
         }
     }
 }

@@ -1,8 +1,82 @@
 //! The language server: a thin layer over `gitops-ls-analysis`.
+//!
+//! - [`server`]: the LSP handlers, the open documents and the analysis loop;
+//! - [`documents`]: ropes and versions, edits applied in order;
+//! - [`encoding`]: UTF-8/UTF-16 positions, converted only at the boundary;
+//! - [`snapshot`]: the analysis of one document version, per YAML document,
+//!   re-analysing only the documents that changed;
+//! - [`config`]: editor settings and `.gitops-ls.yaml` files;
+//! - one module per feature: [`diagnostics`], [`hover`], [`code_actions`],
+//!   [`inlay_hints`], [`completion`], [`symbols`];
+//! - [`panic_guard`]: a panicking handler is answered with an error.
+//!
+//! stdout carries only protocol messages; logs go to stderr and to
+//! `window/logMessage`.
 
-/// Serves LSP on stdin/stdout until the client exits.
+pub mod code_actions;
+pub mod completion;
+pub mod config;
+pub mod diagnostics;
+pub mod documents;
+pub mod encoding;
+pub mod hover;
+pub mod inlay_hints;
+pub mod panic_guard;
+pub mod server;
+pub mod snapshot;
+pub mod symbols;
+
+use std::sync::atomic::Ordering;
+
+use tower_lsp::Server;
+
+/// Serves LSP on stdin/stdout until the client exits. Returns an error when
+/// the client exits without asking to shut down first (exit code 1 in the
+/// LSP specification).
 pub fn run_stdio() -> std::io::Result<()> {
-    Err(std::io::Error::other(
-        "the language server is not built yet",
-    ))
+    return_freed_memory();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name("gitops-ls")
+        .enable_all()
+        .build()?;
+    let shutdown_seen = runtime.block_on(async {
+        let (service, socket) = server::build_service();
+        let client = service.inner().client().clone();
+        let service = panic_guard::CatchPanic::new(service, client);
+        let shutdown_seen = service.shutdown_seen.clone();
+        let exited = service.exited.clone();
+        let server = Server::new(tokio::io::stdin(), tokio::io::stdout(), socket);
+        tokio::select! {
+            () = server.serve(service) => {}
+            () = exited.notified() => {}
+        }
+        shutdown_seen.load(Ordering::SeqCst)
+    });
+    // Analyses still running on blocking threads are abandoned.
+    runtime.shutdown_background();
+    if shutdown_seen {
+        Ok(())
+    } else {
+        Err(std::io::Error::other(
+            "the client exited without a shutdown request",
+        ))
+    }
+}
+
+/// Large blocks (document texts, JSON messages of a big file) are mmapped
+/// and returned to the system when freed, instead of staying in the heap:
+/// glibc otherwise raises these thresholds on the fly and the server's
+/// resident memory only grows. Other platforms' allocators need nothing.
+fn return_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        const THRESHOLD: libc::c_int = 128 * 1024;
+        // SAFETY: mallopt only sets allocator parameters; it is called
+        // before any other thread exists.
+        unsafe {
+            libc::mallopt(libc::M_MMAP_THRESHOLD, THRESHOLD);
+            libc::mallopt(libc::M_TRIM_THRESHOLD, THRESHOLD);
+        }
+    }
 }

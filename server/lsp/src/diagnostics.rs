@@ -1,0 +1,123 @@
+//! Findings → `Diagnostic`s.
+
+use gitops_ls_analysis::text::LineIndex;
+use gitops_ls_analysis::{Finding, Severity};
+use tower_lsp::lsp_types::{
+    CodeDescription, Diagnostic, DiagnosticSeverity, NumberOrString, Position, Range, Url,
+};
+
+use crate::encoding::{PositionConverter, PositionEncoding};
+
+pub const SOURCE: &str = "gitops-ls";
+
+pub fn severity(severity: Severity) -> DiagnosticSeverity {
+    match severity {
+        Severity::Error => DiagnosticSeverity::ERROR,
+        Severity::Warning => DiagnosticSeverity::WARNING,
+        Severity::Info => DiagnosticSeverity::INFORMATION,
+        Severity::Hint | Severity::Off => DiagnosticSeverity::HINT,
+    }
+}
+
+/// The link to a rule's documentation: `docs_url` with `{rule}` replaced by
+/// the rule id, or the rule id appended when there is no placeholder.
+pub fn rule_docs(docs_url: Option<&str>, rule: &str) -> Option<Url> {
+    let template = docs_url?;
+    let url = if template.contains("{rule}") {
+        template.replace("{rule}", rule)
+    } else {
+        format!("{template}{rule}")
+    };
+    Url::parse(&url).ok()
+}
+
+/// The diagnostics of one analysed text, positions local to that text.
+pub fn chunk_diagnostics(
+    text: &str,
+    lines: &LineIndex,
+    findings: &[Finding],
+    encoding: PositionEncoding,
+    docs_url: Option<&str>,
+) -> Vec<Diagnostic> {
+    let mut converter = PositionConverter::new(text, lines, encoding);
+    findings
+        .iter()
+        .map(|finding| {
+            let start = converter.position(finding.range.start);
+            let end = converter.position(finding.range.end.max(finding.range.start));
+            let range = Range::new(
+                Position::new(start.line, start.col),
+                Position::new(end.line, end.col),
+            );
+            diagnostic(finding, range, docs_url)
+        })
+        .collect()
+}
+
+pub fn diagnostic(finding: &Finding, range: Range, docs_url: Option<&str>) -> Diagnostic {
+    Diagnostic {
+        range,
+        severity: Some(severity(finding.severity)),
+        code: Some(NumberOrString::String(finding.rule.to_owned())),
+        code_description: rule_docs(docs_url, finding.rule).map(|href| CodeDescription { href }),
+        source: Some(SOURCE.to_owned()),
+        message: finding.message.clone(),
+        related_information: None,
+        tags: None,
+        data: None,
+    }
+}
+
+/// A diagnostic that is not a finding (a notice, an internal error).
+pub fn plain_diagnostic(range: Range, severity: DiagnosticSeverity, message: String) -> Diagnostic {
+    Diagnostic {
+        range,
+        severity: Some(severity),
+        source: Some(SOURCE.to_owned()),
+        message,
+        ..Diagnostic::default()
+    }
+}
+
+/// `textDocument/publishDiagnostics`, with params that serialize the
+/// diagnostics straight from the analysis.
+pub enum Publish {}
+
+pub struct PublishParams {
+    pub uri: Url,
+    pub version: Option<i32>,
+    pub analysis: Option<std::sync::Arc<crate::snapshot::DocAnalysis>>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl tower_lsp::lsp_types::notification::Notification for Publish {
+    type Params = PublishParams;
+    const METHOD: &'static str = "textDocument/publishDiagnostics";
+}
+
+impl serde::Serialize for PublishParams {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("uri", &self.uri)?;
+        if let Some(version) = self.version {
+            map.serialize_entry("version", &version)?;
+        }
+        match &self.analysis {
+            Some(analysis) => map.serialize_entry(
+                "diagnostics",
+                &crate::snapshot::PublishedDiagnostics(analysis),
+            )?,
+            None => map.serialize_entry("diagnostics", &self.diagnostics)?,
+        }
+        map.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for PublishParams {
+    fn deserialize<D: serde::Deserializer<'de>>(_: D) -> Result<Self, D::Error> {
+        Err(serde::de::Error::custom(
+            "publishDiagnostics is only sent by the server",
+        ))
+    }
+}

@@ -1,0 +1,108 @@
+//! A panic in one request or notification handler is caught, logged and
+//! answered with an error; the server keeps serving.
+//!
+//! tower-lsp polls every handler future inside its serve loop, so an
+//! uncaught panic there would end the whole server. This service sits
+//! between the transport and tower-lsp's service and catches it.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use futures::future::{BoxFuture, FutureExt};
+use tokio::sync::Notify;
+use tower_lsp::jsonrpc::{Error, ErrorCode, Request, Response};
+use tower_lsp::lsp_types::MessageType;
+use tower_lsp::Client;
+use tower_service::Service;
+
+use crate::snapshot::panic_message;
+
+pub struct CatchPanic<S> {
+    inner: S,
+    client: Client,
+    /// Set once `shutdown` was received (`exit` then ends with success).
+    pub shutdown_seen: Arc<AtomicBool>,
+    /// Notified when `exit` was handled: tower-lsp's serve loop does not
+    /// return by itself after it.
+    pub exited: Arc<Notify>,
+}
+
+impl<S> CatchPanic<S> {
+    pub fn new(inner: S, client: Client) -> Self {
+        CatchPanic {
+            inner,
+            client,
+            shutdown_seen: Arc::new(AtomicBool::new(false)),
+            exited: Arc::new(Notify::new()),
+        }
+    }
+}
+
+impl<S> Service<Request> for CatchPanic<S>
+where
+    S: Service<Request, Response = Option<Response>>,
+    S::Future: Send + 'static,
+    S::Error: Send + 'static,
+{
+    type Response = Option<Response>;
+    type Error = S::Error;
+    type Future = BoxFuture<'static, Result<Option<Response>, S::Error>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request) -> Self::Future {
+        let id = request.id().cloned();
+        let method = request.method().to_owned();
+        if method == "shutdown" {
+            self.shutdown_seen.store(true, Ordering::SeqCst);
+        }
+        let exited = (method == "exit").then(|| self.exited.clone());
+        let client = self.client.clone();
+        let future = match catch_unwind(AssertUnwindSafe(|| self.inner.call(request))) {
+            Ok(future) => future,
+            Err(panic) => {
+                let message = panic_message(&panic);
+                return async move { Ok(answer_panic(client, id, &method, message).await) }.boxed();
+            }
+        };
+        async move {
+            let outcome = AssertUnwindSafe(future).catch_unwind().await;
+            if let Some(exited) = exited {
+                exited.notify_one();
+            }
+            match outcome {
+                Ok(result) => result,
+                Err(panic) => {
+                    let message = panic_message(&panic);
+                    Ok(answer_panic(client, id, &method, message).await)
+                }
+            }
+        }
+        .boxed()
+    }
+}
+
+async fn answer_panic(
+    client: Client,
+    id: Option<tower_lsp::jsonrpc::Id>,
+    method: &str,
+    message: String,
+) -> Option<Response> {
+    let text = format!("gitops-ls: internal error in {method}: {message}");
+    eprintln!("{text}");
+    client.log_message(MessageType::ERROR, &text).await;
+    id.map(|id| {
+        Response::from_error(
+            id,
+            Error {
+                code: ErrorCode::InternalError,
+                message: text.into(),
+                data: None,
+            },
+        )
+    })
+}

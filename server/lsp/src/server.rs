@@ -1,0 +1,811 @@
+//! The LSP handlers, the analysis loop and publishing.
+//!
+//! Handlers are thin: notifications update state synchronously (before any
+//! `.await`, so that tower-lsp's interleaving cannot reorder them) and
+//! schedule an analysis; requests wait for the analysis of the document
+//! version they were sent for and map it to LSP.
+//!
+//! Each open document has at most one analysis task. The task analyses the
+//! latest text, publishes the diagnostics if no edit arrived meanwhile, and
+//! starts over while the document keeps changing: a burst of edits costs a
+//! few analyses, not one per edit, and a diagnostic is never published for
+//! a version older than the document's.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::time::Duration;
+
+use serde_json::Value;
+use tower_lsp::jsonrpc::{Error, ErrorCode, Result};
+use tower_lsp::lsp_types::notification::Notification;
+use tower_lsp::lsp_types::*;
+use tower_lsp::{Client, LanguageServer, LspService};
+
+use crate::code_actions::{self, FIX_ALL_KIND};
+use crate::completion::{self, LineContext};
+use crate::config::{is_config_file, ConfigStore, Settings, SECTION};
+use crate::diagnostics::{Publish, PublishParams};
+use crate::documents::{Document, Documents};
+use crate::encoding::PositionEncoding;
+use crate::snapshot::{self, DocAnalysis, DocKind, Job};
+use crate::{hover, inlay_hints, symbols};
+
+/// How long a request waits for the analysis of its document version.
+const ANALYSIS_WAIT: Duration = Duration::from_secs(60);
+
+/// Set (to a marker string) only by the end-to-end tests: a request
+/// `gitops-ls/testPanic` panics, and so does the analysis of any YAML
+/// document containing the marker.
+pub const TEST_PANIC_ENV: &str = "GITOPS_LS_TEST_PANIC";
+
+pub fn test_panic_marker() -> Option<&'static str> {
+    static MARKER: OnceLock<Option<String>> = OnceLock::new();
+    MARKER
+        .get_or_init(|| std::env::var(TEST_PANIC_ENV).ok().filter(|m| !m.is_empty()))
+        .as_deref()
+}
+
+/// `GITOPS_LS_TIMING=1` logs the time of every analysis to stderr.
+fn timing_enabled() -> bool {
+    static ENABLED: OnceLock<bool> = OnceLock::new();
+    *ENABLED.get_or_init(|| std::env::var_os("GITOPS_LS_TIMING").is_some())
+}
+
+/// What the client can do, read from `initialize`.
+#[derive(Debug, Clone, Copy, Default)]
+struct ClientFlags {
+    encoding: PositionEncoding,
+    versioned_edits: bool,
+    resolve_edits: bool,
+    pull_configuration: bool,
+    watch_files_dynamically: bool,
+}
+
+pub struct Backend {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    client: Client,
+    documents: Documents,
+    config: Mutex<ConfigStore>,
+    flags: OnceLock<ClientFlags>,
+    /// Whether initializationOptions carried settings for us.
+    init_settings: Mutex<Option<std::result::Result<bool, String>>>,
+    /// Held while checking that an analysis is current and publishing it,
+    /// and while clearing a closed document: publishes cannot overtake.
+    publish_lock: tokio::sync::Mutex<()>,
+    next_epoch: AtomicU64,
+    /// Bumped whenever settings arrive: a pulled answer is dropped when
+    /// newer settings were pushed while it was on its way.
+    settings_generation: AtomicU64,
+}
+
+pub fn build_service() -> (LspService<Backend>, tower_lsp::ClientSocket) {
+    let builder = LspService::build(|client| Backend {
+        inner: Arc::new(Inner {
+            client,
+            documents: Documents::default(),
+            config: Mutex::new(ConfigStore::default()),
+            flags: OnceLock::new(),
+            init_settings: Mutex::new(None),
+            publish_lock: tokio::sync::Mutex::new(()),
+            next_epoch: AtomicU64::new(1),
+            settings_generation: AtomicU64::new(0),
+        }),
+    });
+    let builder = if test_panic_marker().is_some() {
+        builder.custom_method("gitops-ls/testPanic", Backend::test_panic)
+    } else {
+        builder
+    };
+    builder.finish()
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl Backend {
+    pub fn client(&self) -> &Client {
+        self.inner.client()
+    }
+
+    async fn test_panic(&self, _params: Value) -> Result<Value> {
+        panic!("test panic requested");
+    }
+}
+
+impl Inner {
+    fn client(&self) -> &Client {
+        &self.client
+    }
+
+    fn flags(&self) -> ClientFlags {
+        self.flags.get().copied().unwrap_or_default()
+    }
+
+    /// Logs to stderr and, without waiting, to the client.
+    fn log(&self, level: MessageType, message: String) {
+        eprintln!("gitops-ls: {message}");
+        let client = self.client.clone();
+        tokio::spawn(async move { client.log_message(level, message).await });
+    }
+
+    /// Starts the analysis task of a document unless one is running (it
+    /// picks up the new revision when it finishes the current one).
+    fn schedule(self: &Arc<Self>, uri: &Url, doc: &mut Document) {
+        if doc.analyzing {
+            return;
+        }
+        doc.analyzing = true;
+        let inner = self.clone();
+        let uri = uri.clone();
+        let epoch = doc.epoch;
+        tokio::spawn(async move { inner.analysis_loop(uri, epoch).await });
+    }
+
+    /// Re-analyses every open document (the configuration changed).
+    fn schedule_all(self: &Arc<Self>) {
+        let mut docs = self.documents.lock();
+        for (uri, doc) in docs.iter_mut() {
+            doc.revision += 1;
+            self.schedule(uri, doc);
+        }
+    }
+
+    async fn analysis_loop(self: Arc<Self>, uri: Url, epoch: u64) {
+        // Should this task panic, the document must not stay marked as
+        // being analysed, or it would never be analysed again. (On a normal
+        // return the flag is already cleared under the lock; clearing it
+        // again here could clear the flag of a newer task.)
+        struct Reset<'a>(&'a Inner, &'a Url, u64);
+        impl Drop for Reset<'_> {
+            fn drop(&mut self) {
+                if !std::thread::panicking() {
+                    return;
+                }
+                let mut docs = self.0.documents.lock();
+                if let Some(doc) = docs.get_mut(self.1).filter(|d| d.epoch == self.2) {
+                    doc.analyzing = false;
+                }
+            }
+        }
+        let _reset = Reset(&self, &uri, epoch);
+        loop {
+            let (rope, version, revision, previous) = {
+                let docs = self.documents.lock();
+                let Some(doc) = docs.get(&uri).filter(|d| d.epoch == epoch) else {
+                    return;
+                };
+                (
+                    doc.rope.clone(),
+                    doc.version,
+                    doc.revision,
+                    doc.latest.clone(),
+                )
+            };
+            let encoding = self.flags().encoding;
+            let path = uri.to_file_path().ok();
+            let (config, reports) = {
+                let mut store = lock(&self.config);
+                let config = store.resolve(path.as_deref());
+                (config, store.take_changed_reports())
+            };
+            self.publish_config_reports(reports).await;
+            let kind = if path.as_deref().is_some_and(is_config_file) {
+                DocKind::ConfigFile
+            } else if config.is_excluded(path.as_deref()) {
+                DocKind::Excluded
+            } else {
+                DocKind::Manifest
+            };
+            let job = Job {
+                rope,
+                version,
+                revision,
+                encoding,
+                config: config.clone(),
+                kind,
+                previous,
+            };
+            let started = std::time::Instant::now();
+            let outcome = tokio::task::spawn_blocking(move || {
+                catch_unwind(AssertUnwindSafe(|| snapshot::run(job)))
+                    .map_err(|panic| snapshot::panic_message(&panic))
+            })
+            .await;
+            let analysis = match outcome {
+                Ok(Ok(analysis)) => analysis,
+                Ok(Err(message)) => self.failed_analysis(&uri, version, revision, config, message),
+                Err(error) => {
+                    self.failed_analysis(&uri, version, revision, config, error.to_string())
+                }
+            };
+            let analysis = Arc::new(analysis);
+            let analysed = started.elapsed();
+            {
+                let mut docs = self.documents.lock();
+                let Some(doc) = docs.get_mut(&uri).filter(|d| d.epoch == epoch) else {
+                    return;
+                };
+                doc.latest = Some(analysis.clone());
+                doc.analyses.send_replace(Some(analysis.clone()));
+            }
+            {
+                let _publishing = self.publish_lock.lock().await;
+                let current = self
+                    .documents
+                    .lock()
+                    .get(&uri)
+                    .is_some_and(|d| d.epoch == epoch && d.revision == analysis.revision);
+                if current {
+                    self.client
+                        .send_notification::<Publish>(PublishParams {
+                            uri: uri.clone(),
+                            version: Some(analysis.version),
+                            analysis: Some(analysis.clone()),
+                            diagnostics: Vec::new(),
+                        })
+                        .await;
+                }
+                if timing_enabled() {
+                    eprintln!(
+                        "gitops-ls: {uri} v{version}: analysed in {:.2} ms ({} of {} YAML documents reused), published after {:.2} ms{}",
+                        analysed.as_secs_f64() * 1000.0,
+                        analysis.reused,
+                        analysis.chunks.len(),
+                        started.elapsed().as_secs_f64() * 1000.0,
+                        if current { "" } else { " (superseded, not published)" },
+                    );
+                }
+            }
+            let mut docs = self.documents.lock();
+            match docs.get_mut(&uri).filter(|d| d.epoch == epoch) {
+                Some(doc) if doc.revision != analysis.revision => continue,
+                Some(doc) => {
+                    doc.analyzing = false;
+                    return;
+                }
+                None => return,
+            }
+        }
+    }
+
+    fn failed_analysis(
+        &self,
+        uri: &Url,
+        version: i32,
+        revision: u64,
+        config: Arc<crate::config::ResolvedConfig>,
+        message: String,
+    ) -> DocAnalysis {
+        self.log(
+            MessageType::ERROR,
+            format!("the analysis of {uri} failed: {message}"),
+        );
+        snapshot::failed(version, revision, self.flags().encoding, config, &message)
+    }
+
+    /// Publishes the diagnostics of config files whose state changed (a
+    /// file that is open is reported by its own analysis instead).
+    async fn publish_config_reports(&self, paths: Vec<PathBuf>) {
+        if paths.is_empty() {
+            return;
+        }
+        let encoding = self.flags().encoding;
+        for path in paths {
+            let Ok(uri) = Url::from_file_path(&path) else {
+                continue;
+            };
+            if self.documents.lock().contains_key(&uri) {
+                continue;
+            }
+            let diagnostics = lock(&self.config).file_diagnostics(&path, encoding);
+            if !diagnostics.is_empty() {
+                self.log(
+                    MessageType::WARNING,
+                    format!("{}: {}", path.display(), diagnostics[0].message),
+                );
+            }
+            let _publishing = self.publish_lock.lock().await;
+            self.client
+                .publish_diagnostics(uri, diagnostics, None)
+                .await;
+        }
+    }
+
+    /// The analysis of the version the client has now, waiting for it when
+    /// it is still running. None for a document that is not open.
+    async fn current_analysis(&self, uri: &Url) -> Result<Option<Arc<DocAnalysis>>> {
+        let (mut analyses, version, revision) = {
+            let docs = self.documents.lock();
+            let Some(doc) = docs.get(uri) else {
+                self.log(
+                    MessageType::WARNING,
+                    format!("request for a document that is not open: {uri}"),
+                );
+                return Ok(None);
+            };
+            (doc.analyses.subscribe(), doc.version, doc.revision)
+        };
+        let wait = analyses.wait_for(|a| a.as_ref().is_some_and(|a| a.revision >= revision));
+        let analysis = match tokio::time::timeout(ANALYSIS_WAIT, wait).await {
+            Ok(Ok(analysis)) => analysis.clone(),
+            // Closed meanwhile.
+            Ok(Err(_)) => return Ok(None),
+            Err(_) => {
+                return Err(Error {
+                    code: ErrorCode::ServerError(-32803),
+                    message: "the analysis of the document did not finish in time".into(),
+                    data: None,
+                })
+            }
+        };
+        let Some(analysis) = analysis else {
+            return Ok(None);
+        };
+        if analysis.version != version {
+            return Err(Error {
+                code: ErrorCode::ContentModified,
+                message: "the document changed".into(),
+                data: None,
+            });
+        }
+        Ok(Some(analysis))
+    }
+
+    fn apply_settings(self: &Arc<Self>, value: &Value) {
+        self.settings_generation.fetch_add(1, Ordering::SeqCst);
+        match Settings::from_value(value) {
+            Ok(settings) => {
+                let changed = lock(&self.config).set_settings(settings);
+                if changed {
+                    self.log(MessageType::INFO, "settings changed".to_owned());
+                    self.schedule_all();
+                }
+            }
+            Err(message) => {
+                let text =
+                    format!("invalid `{SECTION}` settings, keeping the previous ones: {message}");
+                self.log(MessageType::ERROR, text.clone());
+                let client = self.client.clone();
+                tokio::spawn(async move { client.show_message(MessageType::ERROR, text).await });
+            }
+        }
+    }
+
+    /// Asks the client for the `gitops-ls` section.
+    async fn pull_settings(self: &Arc<Self>) {
+        let items = vec![ConfigurationItem {
+            scope_uri: None,
+            section: Some(SECTION.to_owned()),
+        }];
+        let generation = self.settings_generation.load(Ordering::SeqCst);
+        match self.client.configuration(items).await {
+            Ok(_) if self.settings_generation.load(Ordering::SeqCst) != generation => {
+                // Settings were pushed meanwhile: they are newer.
+            }
+            Ok(values) => {
+                let section = values.into_iter().next().unwrap_or(Value::Null);
+                let wrapped = serde_json::json!({ SECTION: section });
+                self.apply_settings(&wrapped);
+            }
+            Err(error) => self.log(
+                MessageType::WARNING,
+                format!("workspace/configuration failed: {error}"),
+            ),
+        }
+    }
+
+    fn config_files_changed(self: &Arc<Self>, paths: Vec<PathBuf>) {
+        if paths.is_empty() {
+            return;
+        }
+        let reports = {
+            let mut store = lock(&self.config);
+            for path in &paths {
+                store.reload(path);
+            }
+            store.take_changed_reports()
+        };
+        for path in &paths {
+            self.log(MessageType::INFO, format!("reloaded {}", path.display()));
+        }
+        let inner = self.clone();
+        tokio::spawn(async move { inner.publish_config_reports(reports).await });
+        self.schedule_all();
+    }
+}
+
+fn workspace_folder_paths(params: &InitializeParams) -> Vec<PathBuf> {
+    #[allow(deprecated)] // root_uri is the fallback for clients without folders
+    let root = params.root_uri.clone();
+    params
+        .workspace_folders
+        .iter()
+        .flatten()
+        .map(|folder| folder.uri.clone())
+        .chain(root)
+        .filter_map(|uri| uri.to_file_path().ok())
+        .collect()
+}
+
+#[tower_lsp::async_trait]
+impl LanguageServer for Backend {
+    async fn initialize(&self, params: InitializeParams) -> Result<InitializeResult> {
+        let caps = &params.capabilities;
+        let encoding = PositionEncoding::negotiate(
+            caps.general
+                .as_ref()
+                .and_then(|general| general.position_encodings.as_deref()),
+        );
+        let workspace = caps.workspace.as_ref();
+        let resolve_edits = caps
+            .text_document
+            .as_ref()
+            .and_then(|t| t.code_action.as_ref())
+            .and_then(|c| c.resolve_support.as_ref())
+            .is_some_and(|r| r.properties.iter().any(|p| p == "edit"));
+        let flags = ClientFlags {
+            encoding,
+            resolve_edits,
+            versioned_edits: workspace
+                .and_then(|w| w.workspace_edit.as_ref())
+                .and_then(|e| e.document_changes)
+                .unwrap_or(false),
+            pull_configuration: workspace.and_then(|w| w.configuration).unwrap_or(false),
+            watch_files_dynamically: workspace
+                .and_then(|w| w.did_change_watched_files.as_ref())
+                .and_then(|w| w.dynamic_registration)
+                .unwrap_or(false),
+        };
+        let _ = self.inner.flags.set(flags);
+        lock(&self.inner.config).set_workspace_folders(workspace_folder_paths(&params));
+        if let Some(options) = &params.initialization_options {
+            let outcome = Settings::from_value(options).map(|settings| {
+                let given = settings != Settings::default();
+                lock(&self.inner.config).set_settings(settings);
+                given
+            });
+            *lock(&self.inner.init_settings) = Some(outcome);
+        }
+
+        let code_action_kinds = vec![CodeActionKind::QUICKFIX, CodeActionKind::new(FIX_ALL_KIND)];
+        Ok(InitializeResult {
+            server_info: Some(ServerInfo {
+                name: "gitops-ls".to_owned(),
+                version: Some(env!("CARGO_PKG_VERSION").to_owned()),
+            }),
+            capabilities: ServerCapabilities {
+                position_encoding: Some(encoding.kind()),
+                text_document_sync: Some(TextDocumentSyncCapability::Options(
+                    TextDocumentSyncOptions {
+                        open_close: Some(true),
+                        change: Some(TextDocumentSyncKind::INCREMENTAL),
+                        save: Some(TextDocumentSyncSaveOptions::Supported(true)),
+                        ..TextDocumentSyncOptions::default()
+                    },
+                )),
+                hover_provider: Some(HoverProviderCapability::Simple(true)),
+                code_action_provider: Some(CodeActionProviderCapability::Options(
+                    CodeActionOptions {
+                        code_action_kinds: Some(code_action_kinds),
+                        resolve_provider: Some(true),
+                        ..CodeActionOptions::default()
+                    },
+                )),
+                inlay_hint_provider: Some(OneOf::Left(true)),
+                completion_provider: Some(CompletionOptions {
+                    trigger_characters: Some([":", " ", ",", "#"].map(str::to_owned).to_vec()),
+                    ..CompletionOptions::default()
+                }),
+                document_symbol_provider: Some(OneOf::Left(true)),
+                workspace: Some(WorkspaceServerCapabilities {
+                    workspace_folders: Some(WorkspaceFoldersServerCapabilities {
+                        supported: Some(true),
+                        change_notifications: Some(OneOf::Left(true)),
+                    }),
+                    file_operations: None,
+                }),
+                ..ServerCapabilities::default()
+            },
+        })
+    }
+
+    async fn initialized(&self, _: InitializedParams) {
+        let inner = &self.inner;
+        let flags = inner.flags();
+        let init_settings = lock(&inner.init_settings).take();
+        inner.log(
+            MessageType::INFO,
+            format!(
+                "gitops-ls {} ready (positions in {})",
+                env!("CARGO_PKG_VERSION"),
+                flags.encoding.kind().as_str()
+            ),
+        );
+        if let Some(Err(message)) = &init_settings {
+            let text =
+                format!("invalid `{SECTION}` initializationOptions, using the defaults: {message}");
+            inner.log(MessageType::ERROR, text.clone());
+            inner.client.show_message(MessageType::ERROR, text).await;
+        }
+        if flags.watch_files_dynamically {
+            let options = DidChangeWatchedFilesRegistrationOptions {
+                watchers: vec![FileSystemWatcher {
+                    glob_pattern: GlobPattern::String(format!(
+                        "**/{}",
+                        gitops_ls_analysis::config::CONFIG_FILE_NAME
+                    )),
+                    kind: None,
+                }],
+            };
+            let registration = Registration {
+                id: "gitops-ls-config-watcher".to_owned(),
+                method: notification::DidChangeWatchedFiles::METHOD.to_owned(),
+                register_options: serde_json::to_value(options).ok(),
+            };
+            let inner = inner.clone();
+            tokio::spawn(async move {
+                if let Err(error) = inner.client.register_capability(vec![registration]).await {
+                    inner.log(
+                        MessageType::WARNING,
+                        format!("could not register the config file watcher: {error}"),
+                    );
+                }
+            });
+        }
+        let had_settings = matches!(init_settings, Some(Ok(true)));
+        if flags.pull_configuration && !had_settings {
+            let inner = inner.clone();
+            tokio::spawn(async move { inner.pull_settings().await });
+        }
+    }
+
+    async fn shutdown(&self) -> Result<()> {
+        eprintln!("gitops-ls: shutdown requested");
+        Ok(())
+    }
+
+    async fn did_open(&self, params: DidOpenTextDocumentParams) {
+        let inner = &self.inner;
+        let document = params.text_document;
+        let epoch = inner.next_epoch.fetch_add(1, Ordering::Relaxed);
+        let mut docs = inner.documents.lock();
+        let mut doc = Document::new(&document.text, document.version, epoch);
+        doc.revision = 1;
+        let doc = docs
+            .entry(document.uri.clone())
+            .insert_entry(doc)
+            .into_mut();
+        inner.schedule(&document.uri, doc);
+    }
+
+    async fn did_change(&self, params: DidChangeTextDocumentParams) {
+        // Synchronous up to the end: no await may come before the edit.
+        let inner = &self.inner;
+        let uri = params.text_document.uri;
+        let version = params.text_document.version;
+        let mut docs = inner.documents.lock();
+        let Some(doc) = docs.get_mut(&uri) else {
+            drop(docs);
+            inner.log(
+                MessageType::WARNING,
+                format!("didChange for a document that is not open: {uri}"),
+            );
+            return;
+        };
+        if version <= doc.version {
+            eprintln!(
+                "gitops-ls: {uri}: version {version} after {}; applying it anyway",
+                doc.version
+            );
+        }
+        doc.apply_changes(params.content_changes, version, inner.flags().encoding);
+        inner.schedule(&uri, doc);
+    }
+
+    async fn did_save(&self, params: DidSaveTextDocumentParams) {
+        let path = params.text_document.uri.to_file_path().ok();
+        if let Some(path) = path.filter(|p| is_config_file(p)) {
+            self.inner.config_files_changed(vec![path]);
+        }
+    }
+
+    async fn did_close(&self, params: DidCloseTextDocumentParams) {
+        let inner = &self.inner;
+        let uri = params.text_document.uri;
+        // Removed before the await: a running analysis then finds the
+        // document gone and does not publish.
+        let removed = inner.documents.lock().remove(&uri).is_some();
+        if !removed {
+            return;
+        }
+        let path = uri.to_file_path().ok();
+        let diagnostics = match path.as_deref().filter(|p| is_config_file(p)) {
+            // A broken config file stays reported while closed.
+            Some(path) => lock(&inner.config).file_diagnostics(path, inner.flags().encoding),
+            None => Vec::new(),
+        };
+        let _publishing = inner.publish_lock.lock().await;
+        if !inner.documents.lock().contains_key(&uri) {
+            inner
+                .client
+                .publish_diagnostics(uri, diagnostics, None)
+                .await;
+        }
+    }
+
+    async fn did_change_configuration(&self, params: DidChangeConfigurationParams) {
+        let inner = &self.inner;
+        if params.settings.is_null() {
+            if inner.flags().pull_configuration {
+                let inner = inner.clone();
+                tokio::spawn(async move { inner.pull_settings().await });
+            }
+        } else {
+            inner.apply_settings(&params.settings);
+        }
+    }
+
+    async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {
+        let paths: Vec<PathBuf> = params
+            .changes
+            .into_iter()
+            .filter_map(|change| change.uri.to_file_path().ok())
+            .filter(|path| is_config_file(path))
+            .collect();
+        self.inner.config_files_changed(paths);
+    }
+
+    async fn did_change_workspace_folders(&self, params: DidChangeWorkspaceFoldersParams) {
+        let inner = &self.inner;
+        {
+            let mut store = lock(&inner.config);
+            let mut folders = store.workspace_folders().to_vec();
+            for removed in &params.event.removed {
+                if let Ok(path) = removed.uri.to_file_path() {
+                    folders.retain(|folder| *folder != path);
+                }
+            }
+            folders.extend(
+                params
+                    .event
+                    .added
+                    .iter()
+                    .filter_map(|added| added.uri.to_file_path().ok()),
+            );
+            store.set_workspace_folders(folders);
+        }
+        inner.schedule_all();
+    }
+
+    async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
+        let position = params.text_document_position_params;
+        let uri = position.text_document.uri;
+        let Some(analysis) = self.inner.current_analysis(&uri).await? else {
+            return Ok(None);
+        };
+        Ok(hover::hover(&analysis, position.position))
+    }
+
+    async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
+        let Some(analysis) = self
+            .inner
+            .current_analysis(&params.text_document.uri)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let request = code_actions::Request {
+            uri: &params.text_document.uri,
+            range: params.range,
+            only: params.context.only.as_deref(),
+            versioned: self.inner.flags().versioned_edits,
+            lazy_edits: self.inner.flags().resolve_edits,
+        };
+        Ok(Some(code_actions::code_actions(&analysis, &request)))
+    }
+
+    async fn code_action_resolve(&self, action: CodeAction) -> Result<CodeAction> {
+        let uri = action
+            .data
+            .as_ref()
+            .and_then(|data| data.get("uri"))
+            .and_then(|uri| serde_json::from_value::<Url>(uri.clone()).ok());
+        let Some(uri) = uri.filter(|_| action.edit.is_none()) else {
+            return Ok(action);
+        };
+        let Some(analysis) = self.inner.current_analysis(&uri).await? else {
+            return Ok(action);
+        };
+        let request = code_actions::Request {
+            uri: &uri,
+            range: Range::default(),
+            only: None,
+            versioned: self.inner.flags().versioned_edits,
+            lazy_edits: false,
+        };
+        Ok(code_actions::resolve_fix_all(&analysis, &request, action))
+    }
+
+    async fn inlay_hint(&self, params: InlayHintParams) -> Result<Option<Vec<InlayHint>>> {
+        let Some(analysis) = self
+            .inner
+            .current_analysis(&params.text_document.uri)
+            .await?
+        else {
+            return Ok(None);
+        };
+        Ok(Some(inlay_hints::inlay_hints(&analysis, params.range)))
+    }
+
+    async fn document_symbol(
+        &self,
+        params: DocumentSymbolParams,
+    ) -> Result<Option<DocumentSymbolResponse>> {
+        let Some(analysis) = self
+            .inner
+            .current_analysis(&params.text_document.uri)
+            .await?
+        else {
+            return Ok(None);
+        };
+        Ok(Some(DocumentSymbolResponse::Nested(
+            symbols::document_symbols(&analysis),
+        )))
+    }
+
+    async fn completion(&self, params: CompletionParams) -> Result<Option<CompletionResponse>> {
+        let inner = &self.inner;
+        let position = params.text_document_position.position;
+        let uri = params.text_document_position.text_document.uri;
+        let encoding = inner.flags().encoding;
+        let (line, cursor, analysis) = {
+            let docs = inner.documents.lock();
+            let Some(doc) = docs.get(&uri) else {
+                return Ok(None);
+            };
+            let rope = &doc.rope;
+            if position.line as usize >= rope.len_lines() {
+                return Ok(None);
+            }
+            let line_start = rope.line_to_char(position.line as usize);
+            let cursor_char = crate::encoding::rope_char_at(rope, position, encoding);
+            let mut line = rope.line(position.line as usize).to_string();
+            let content_len = line.trim_end_matches(['\n', '\r']).len();
+            line.truncate(content_len);
+            let cursor_in_line = rope.char_to_byte(cursor_char) - rope.char_to_byte(line_start);
+            let analysis = doc.latest.clone().filter(|a| a.version == doc.version);
+            (line, cursor_in_line.min(content_len), analysis)
+        };
+        // The container of the line's first key (the cursor may be past the
+        // end of the container's mapping, after `imagePullPolicy: `).
+        let indent = line.len() - line.trim_start_matches([' ', '\t', '-']).len();
+        let key_column = encoding.len_of(&line[..indent]) as u32;
+        let default_policy = analysis.as_ref().and_then(|analysis| {
+            let offset = analysis.offset_at(Position::new(position.line, key_column));
+            let chunk = analysis.chunk_at_offset(offset)?;
+            let tree = analysis.tree(chunk);
+            let facts = tree.container_at(offset - chunk.range.start)?;
+            let image = facts
+                .image_text()
+                .filter(|_| facts.valid_reference().is_some())?;
+            Some(completion::default_for_image(image))
+        });
+        let ctx = LineContext {
+            line: &line,
+            cursor,
+            line_number: position.line,
+            encoding,
+            default_policy,
+        };
+        let items = completion::complete(&ctx);
+        Ok((!items.is_empty()).then_some(CompletionResponse::Array(items)))
+    }
+}

@@ -1,0 +1,896 @@
+//! Analysis of one document version, off the async runtime.
+//!
+//! A file is split into its YAML documents ("chunks") and each one is
+//! analysed on its own. After an edit only the chunks whose text changed are
+//! analysed again; the others keep their results (the analysis of one YAML
+//! document never depends on another). Offsets and positions inside a chunk
+//! are local to it: a chunk starts at the beginning of a line, so a position
+//! in the file is the chunk's first line plus the local position.
+//!
+//! What every request needs is kept per chunk: line starts, findings (with
+//! their fixes), diagnostics, inlay hints and symbols. The YAML tree and the
+//! container facts, which take most of the memory, are kept for small files
+//! only; for a large one they are rebuilt for the few chunks a hover or a
+//! code action touches, and only the last few of those are kept.
+
+use std::collections::VecDeque;
+use std::ops::Range as TextRange;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
+
+use gitops_ls_analysis::text::LineIndex;
+use gitops_ls_analysis::yaml::{mask_template_actions, split_documents, YamlFile};
+use gitops_ls_analysis::{analyze, Analysis, Finding, MAX_FILE_BYTES};
+use ropey::Rope;
+use serde::ser::{Serialize, SerializeSeq, Serializer};
+use tower_lsp::lsp_types::{
+    Diagnostic, DiagnosticSeverity, DocumentSymbol, InlayHint, NumberOrString, Position, Range,
+};
+
+use crate::config::{validate_config_text, ResolvedConfig};
+use crate::diagnostics::{chunk_diagnostics, plain_diagnostic};
+use crate::encoding::{from_lsp, to_lsp, PositionConverter, PositionEncoding};
+use crate::inlay_hints::chunk_hints;
+use crate::symbols::chunk_symbols;
+
+/// Files with more bytes than this are analysed on several threads.
+const PARALLEL_THRESHOLD: usize = 256 * 1024;
+/// Up to this size, the YAML trees of a file are kept after its analysis.
+const KEEP_TREES_THRESHOLD: usize = 256 * 1024;
+/// Trees rebuilt on demand in a large file that are kept.
+const REBUILT_TREES_KEPT: usize = 16;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DocKind {
+    /// A manifest, analysed.
+    Manifest,
+    /// Excluded by the configuration: nothing is reported.
+    Excluded,
+    /// A `.gitops-ls.yaml`: checked as configuration.
+    ConfigFile,
+    /// Larger than the analysis accepts.
+    TooLarge,
+    /// The analysis failed (an internal error).
+    Failed,
+}
+
+/// What to analyse.
+pub struct Job {
+    pub rope: Rope,
+    pub version: i32,
+    pub revision: u64,
+    pub encoding: PositionEncoding,
+    pub config: Arc<ResolvedConfig>,
+    pub kind: DocKind,
+    pub previous: Option<Arc<DocAnalysis>>,
+}
+
+/// The results of one chunk, positions local to it.
+pub struct ChunkData {
+    pub lines: LineIndex,
+    pub findings: Vec<Finding>,
+    pub diagnostics: Vec<Diagnostic>,
+    pub hints: Vec<InlayHint>,
+    pub symbols: Vec<DocumentSymbol>,
+    /// The analysis panicked: there is no tree to rebuild.
+    failed: bool,
+    /// The analysis (tree and containers), when kept or rebuilt. Its
+    /// `findings` and `lines` were moved out into the fields above.
+    tree: Mutex<Option<Arc<Analysis>>>,
+}
+
+/// One YAML document of the file.
+pub struct Chunk {
+    /// Byte range in the file.
+    pub range: TextRange<usize>,
+    /// Zero-based line of the file where the chunk starts.
+    pub start_line: u32,
+    pub data: Arc<ChunkData>,
+}
+
+/// The analysis of one version of a document.
+pub struct DocAnalysis {
+    pub version: i32,
+    pub revision: u64,
+    pub text: Arc<str>,
+    pub encoding: PositionEncoding,
+    pub config: Arc<ResolvedConfig>,
+    pub kind: DocKind,
+    pub chunks: Vec<Chunk>,
+    /// Diagnostics that belong to no chunk (a notice, a config error).
+    pub extra_diagnostics: Vec<Diagnostic>,
+    /// How many chunks were taken over from the previous analysis.
+    pub reused: usize,
+    /// Chunks whose tree was rebuilt on demand, oldest first.
+    rebuilt: Mutex<VecDeque<Weak<ChunkData>>>,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl DocAnalysis {
+    pub fn chunk_text(&self, chunk: &Chunk) -> &str {
+        &self.text[chunk.range.clone()]
+    }
+
+    /// The chunk holding a byte offset (the last one for the end of the text).
+    pub fn chunk_at_offset(&self, offset: usize) -> Option<&Chunk> {
+        let index = self
+            .chunks
+            .partition_point(|chunk| chunk.range.start <= offset);
+        self.chunks.get(index.checked_sub(1)?)
+    }
+
+    fn chunk_at_line(&self, line: u32) -> Option<&Chunk> {
+        let index = self
+            .chunks
+            .partition_point(|chunk| chunk.start_line <= line);
+        self.chunks.get(index.checked_sub(1)?)
+    }
+
+    /// The byte offset of an LSP position, clamped to the text.
+    pub fn offset_at(&self, pos: Position) -> usize {
+        let unit = self.encoding.unit();
+        match self.chunk_at_line(pos.line) {
+            Some(chunk) => {
+                let local = from_lsp(Position::new(pos.line - chunk.start_line, pos.character));
+                let text = self.chunk_text(chunk);
+                chunk.range.start + chunk.data.lines.offset(text, local, unit)
+            }
+            None => LineIndex::new(&self.text).offset(&self.text, from_lsp(pos), unit),
+        }
+    }
+
+    /// The LSP position of a byte offset, clamped to the text.
+    pub fn position_at(&self, offset: usize) -> Position {
+        let offset = offset.min(self.text.len());
+        match self.chunk_at_offset(offset) {
+            Some(chunk) => {
+                let local = offset - chunk.range.start;
+                let text = self.chunk_text(chunk);
+                let pos = chunk.data.lines.position(text, local, self.encoding.unit());
+                Position::new(pos.line + chunk.start_line, pos.col)
+            }
+            None => {
+                let lines = LineIndex::new(&self.text);
+                to_lsp(lines.position(&self.text, offset, self.encoding.unit()))
+            }
+        }
+    }
+
+    /// The LSP range of a byte range local to `chunk`.
+    pub fn local_range(&self, chunk: &Chunk, range: &TextRange<usize>) -> Range {
+        self.positions(chunk).range(range)
+    }
+
+    /// Converts many ranges of one chunk (cheaply when they come in order).
+    pub fn positions<'a>(&'a self, chunk: &'a Chunk) -> ChunkPositions<'a> {
+        ChunkPositions {
+            converter: PositionConverter::new(
+                self.chunk_text(chunk),
+                &chunk.data.lines,
+                self.encoding,
+            ),
+            start_line: chunk.start_line,
+        }
+    }
+
+    /// The chunks that overlap an LSP range.
+    pub fn chunks_in(&self, range: Range) -> impl Iterator<Item = &Chunk> {
+        let start = self.offset_at(range.start);
+        let end = self.offset_at(range.end).max(start);
+        self.chunks
+            .iter()
+            .filter(move |chunk| chunk.range.start <= end && start <= chunk.range.end)
+    }
+
+    /// The analysis of a chunk with its tree and containers (rebuilt when
+    /// it was not kept). Its `findings` and `lines` are empty: use the
+    /// chunk's.
+    pub fn tree(&self, chunk: &Chunk) -> Arc<Analysis> {
+        let mut slot = lock(&chunk.data.tree);
+        if let Some(tree) = slot.as_ref() {
+            return tree.clone();
+        }
+        let text = self.chunk_text(chunk);
+        let tree = if chunk.data.failed {
+            Arc::new(empty_analysis())
+        } else {
+            match catch_unwind(AssertUnwindSafe(|| analyze(text, &self.config.config))) {
+                Ok(mut analysis) => {
+                    analysis.findings = Vec::new();
+                    analysis.lines = LineIndex::new("");
+                    Arc::new(analysis)
+                }
+                Err(_) => Arc::new(empty_analysis()),
+            }
+        };
+        *slot = Some(tree.clone());
+        drop(slot);
+        let mut rebuilt = lock(&self.rebuilt);
+        rebuilt.push_back(Arc::downgrade(&chunk.data));
+        while rebuilt.len() > REBUILT_TREES_KEPT {
+            if let Some(evicted) = rebuilt.pop_front().and_then(|weak| weak.upgrade()) {
+                *lock(&evicted.tree) = None;
+            }
+        }
+        tree
+    }
+
+    /// Every diagnostic, in file positions (tests; publishing serializes
+    /// [`PublishedDiagnostics`] without building this list).
+    pub fn diagnostics(&self) -> Vec<Diagnostic> {
+        let mut out = self.extra_diagnostics.clone();
+        for chunk in &self.chunks {
+            for diagnostic in &chunk.data.diagnostics {
+                out.push(shifted_diagnostic(diagnostic, chunk.start_line));
+            }
+        }
+        out
+    }
+
+    pub fn diagnostic_count(&self) -> usize {
+        self.extra_diagnostics.len()
+            + self
+                .chunks
+                .iter()
+                .map(|chunk| chunk.data.diagnostics.len())
+                .sum::<usize>()
+    }
+}
+
+/// Byte ranges of a chunk → LSP ranges in the file.
+pub struct ChunkPositions<'a> {
+    converter: PositionConverter<'a>,
+    start_line: u32,
+}
+
+impl ChunkPositions<'_> {
+    pub fn range(&mut self, range: &TextRange<usize>) -> Range {
+        shift_range(self.converter.range(range), self.start_line)
+    }
+}
+
+pub fn shift_range(range: Range, by: u32) -> Range {
+    Range::new(
+        Position::new(range.start.line + by, range.start.character),
+        Position::new(range.end.line + by, range.end.character),
+    )
+}
+
+fn shifted_diagnostic(diagnostic: &Diagnostic, by: u32) -> Diagnostic {
+    let mut diagnostic = diagnostic.clone();
+    diagnostic.range = shift_range(diagnostic.range, by);
+    if by > 0 && mentions_lines(&diagnostic) {
+        diagnostic.message = shift_line_numbers(&diagnostic.message, by);
+    }
+    diagnostic
+}
+
+/// The diagnostics of an analysis as a JSON array, serialized straight from
+/// the chunks (no copy of the whole list is built).
+pub struct PublishedDiagnostics<'a>(pub &'a DocAnalysis);
+
+impl Serialize for PublishedDiagnostics<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let analysis = self.0;
+        let mut seq = serializer.serialize_seq(Some(analysis.diagnostic_count()))?;
+        for diagnostic in &analysis.extra_diagnostics {
+            seq.serialize_element(diagnostic)?;
+        }
+        for chunk in &analysis.chunks {
+            for diagnostic in &chunk.data.diagnostics {
+                if chunk.start_line > 0 && mentions_lines(diagnostic) {
+                    seq.serialize_element(&shifted_diagnostic(diagnostic, chunk.start_line))?;
+                } else {
+                    seq.serialize_element(&Shifted(diagnostic, chunk.start_line))?;
+                }
+            }
+        }
+        seq.end()
+    }
+}
+
+/// A diagnostic moved down by some lines, serialized like `Diagnostic`.
+struct Shifted<'a>(&'a Diagnostic, u32);
+
+impl Serialize for Shifted<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let d = self.0;
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("range", &shift_range(d.range, self.1))?;
+        if let Some(severity) = &d.severity {
+            map.serialize_entry("severity", severity)?;
+        }
+        if let Some(code) = &d.code {
+            map.serialize_entry("code", code)?;
+        }
+        if let Some(description) = &d.code_description {
+            map.serialize_entry("codeDescription", description)?;
+        }
+        if let Some(source) = &d.source {
+            map.serialize_entry("source", source)?;
+        }
+        map.serialize_entry("message", &d.message)?;
+        if let Some(related) = &d.related_information {
+            map.serialize_entry("relatedInformation", related)?;
+        }
+        if let Some(tags) = &d.tags {
+            map.serialize_entry("tags", tags)?;
+        }
+        if let Some(data) = &d.data {
+            map.serialize_entry("data", data)?;
+        }
+        map.end()
+    }
+}
+
+/// Runs a job: the whole analysis of one document version.
+pub fn run(job: Job) -> DocAnalysis {
+    let text: Arc<str> = Arc::from(job.rope.to_string());
+    let rebuilt = job
+        .previous
+        .as_ref()
+        .map(|prev| lock(&prev.rebuilt).clone())
+        .unwrap_or_default();
+    let mut result = DocAnalysis {
+        version: job.version,
+        revision: job.revision,
+        text: text.clone(),
+        encoding: job.encoding,
+        config: job.config.clone(),
+        kind: job.kind,
+        chunks: Vec::new(),
+        extra_diagnostics: Vec::new(),
+        reused: 0,
+        rebuilt: Mutex::new(rebuilt),
+    };
+    match job.kind {
+        DocKind::Excluded | DocKind::TooLarge | DocKind::Failed => {}
+        DocKind::ConfigFile => {
+            result.extra_diagnostics = validate_config_text(&text, job.encoding);
+        }
+        DocKind::Manifest if text.len() > MAX_FILE_BYTES => {
+            result.kind = DocKind::TooLarge;
+            result.extra_diagnostics.push(plain_diagnostic(
+                Range::default(),
+                DiagnosticSeverity::INFORMATION,
+                format!(
+                    "gitops-ls: not analysed: the file is {} MiB, larger than the {} MiB limit",
+                    text.len() / (1024 * 1024),
+                    MAX_FILE_BYTES / (1024 * 1024)
+                ),
+            ));
+        }
+        DocKind::Manifest => {
+            let previous = job
+                .previous
+                .as_deref()
+                .filter(|prev| prev.kind == DocKind::Manifest)
+                .filter(|prev| prev.config.id == job.config.id && prev.encoding == job.encoding);
+            let (chunks, reused) = analyze_chunks(&text, previous, &job.config, job.encoding);
+            result.chunks = chunks;
+            result.reused = reused;
+        }
+    }
+    result
+}
+
+/// What is known of a version whose analysis failed: one diagnostic.
+pub fn failed(
+    version: i32,
+    revision: u64,
+    encoding: PositionEncoding,
+    config: Arc<ResolvedConfig>,
+    message: &str,
+) -> DocAnalysis {
+    DocAnalysis {
+        version,
+        revision,
+        text: Arc::from(""),
+        encoding,
+        config,
+        kind: DocKind::Failed,
+        chunks: Vec::new(),
+        extra_diagnostics: vec![plain_diagnostic(
+            Range::default(),
+            DiagnosticSeverity::ERROR,
+            format!("gitops-ls could not analyse this file (internal error: {message})"),
+        )],
+        reused: 0,
+        rebuilt: Mutex::new(VecDeque::new()),
+    }
+}
+
+/// Byte ranges of the YAML documents of `text`: contiguous, covering it all,
+/// exactly as the analysis splits it.
+pub fn split(text: &str) -> Vec<TextRange<usize>> {
+    let ranges = split_fast(text).unwrap_or_else(|| {
+        // Split the masked text, as the analysis does: a `---` inside a
+        // template action does not start a document.
+        let masked = mask_template_actions(text);
+        split_documents(&masked.text)
+    });
+    let contiguous = ranges.first().is_some_and(|r| r.start == 0)
+        && ranges.last().is_some_and(|r| r.end == text.len())
+        && ranges.windows(2).all(|w| w[0].end == w[1].start);
+    if contiguous {
+        ranges
+    } else {
+        std::iter::once(0..text.len()).collect()
+    }
+}
+
+/// `split_documents` without looking at every line: while a document has
+/// content, only `---` and `...` lines can change anything, and those are
+/// found with a substring search. None when the text needs the general path
+/// (template actions to mask, or a byte order mark after the start).
+fn split_fast(text: &str) -> Option<Vec<TextRange<usize>>> {
+    use memchr::memmem;
+    let bytes = text.as_bytes();
+    if memmem::find(bytes, b"{{").is_some()
+        || memmem::find(&bytes[1.min(bytes.len())..], "\u{feff}".as_bytes()).is_some()
+    {
+        return None;
+    }
+    let dashes = memmem::Finder::new(b"\n---");
+    let dots = memmem::Finder::new(b"\n...");
+    let line_end = |start: usize| {
+        memchr::memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |p| start + p + 1)
+    };
+    let is_marker = |line: &str, marker: &str| {
+        let line = line.strip_prefix('\u{feff}').unwrap_or(line);
+        line.strip_prefix(marker)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with([' ', '\t', '\r', '\n']))
+    };
+    // The next occurrence of each pattern at or after a position, searched
+    // again only once passed (None: there is no further one).
+    let next_after = |finder: &memmem::Finder, cached: &mut Option<Option<usize>>, from: usize| {
+        if let Some(Some(at)) = *cached {
+            if at >= from {
+                return Some(at);
+            }
+        } else if let Some(None) = *cached {
+            return None;
+        }
+        let found = finder.find(&bytes[from..]).map(|at| from + at);
+        *cached = Some(found);
+        found
+    };
+    let mut next_dashes = None;
+    let mut next_dots = None;
+    let mut documents = Vec::new();
+    let mut start = 0;
+    let mut has_content = false;
+    let mut line_start = 0;
+    while line_start < bytes.len() {
+        if has_content {
+            // Jump to the next line that starts with `---` or `...`.
+            let from = line_start - 1;
+            let next = match (
+                next_after(&dashes, &mut next_dashes, from),
+                next_after(&dots, &mut next_dots, from),
+            ) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            match next {
+                Some(at) => line_start = at + 1,
+                None => break,
+            }
+        }
+        let end = line_end(line_start);
+        let line = &text[line_start..end];
+        if is_marker(line, "---") {
+            if has_content {
+                documents.push(start..line_start);
+                start = line_start;
+            }
+            has_content = true;
+        } else if is_marker(line, "...") {
+            documents.push(start..end);
+            start = end;
+            has_content = false;
+        } else if !has_content {
+            let trimmed = line.trim_start_matches(['\u{feff}', ' ', '\t']);
+            let is_prefix_line = trimmed.trim_end().is_empty()
+                || trimmed.starts_with('#')
+                || trimmed.starts_with('%');
+            has_content = !is_prefix_line;
+        }
+        line_start = end;
+    }
+    if has_content || documents.is_empty() {
+        documents.push(start..bytes.len());
+    } else if let Some(last) = documents.last_mut() {
+        last.end = bytes.len();
+    }
+    Some(documents)
+}
+
+fn analyze_chunks(
+    text: &str,
+    previous: Option<&DocAnalysis>,
+    config: &ResolvedConfig,
+    encoding: PositionEncoding,
+) -> (Vec<Chunk>, usize) {
+    let ranges = split(text);
+    let mut slots: Vec<Option<Arc<ChunkData>>> = vec![None; ranges.len()];
+    let mut reused = 0;
+    if let Some(prev) = previous {
+        let same = |new: &TextRange<usize>, old: &Chunk| {
+            new.len() == old.range.len() && text[new.clone()] == prev.text[old.range.clone()]
+        };
+        // Unchanged documents before and after the edited ones.
+        let mut head = 0;
+        while head < ranges.len()
+            && head < prev.chunks.len()
+            && same(&ranges[head], &prev.chunks[head])
+        {
+            slots[head] = Some(prev.chunks[head].data.clone());
+            head += 1;
+        }
+        let mut tail = 0;
+        while tail < ranges.len() - head
+            && tail < prev.chunks.len() - head
+            && same(
+                &ranges[ranges.len() - 1 - tail],
+                &prev.chunks[prev.chunks.len() - 1 - tail],
+            )
+        {
+            let old = &prev.chunks[prev.chunks.len() - 1 - tail];
+            slots[ranges.len() - 1 - tail] = Some(old.data.clone());
+            tail += 1;
+        }
+        reused = head + tail;
+    }
+
+    let keep_trees = text.len() <= KEEP_TREES_THRESHOLD;
+    let todo: Vec<usize> = (0..ranges.len()).filter(|&i| slots[i].is_none()).collect();
+    let todo_bytes: usize = todo.iter().map(|&i| ranges[i].len()).sum();
+    let threads = if todo_bytes >= PARALLEL_THRESHOLD {
+        std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(4)
+    } else {
+        1
+    };
+    let work = |indices: &[usize]| -> Vec<(usize, Arc<ChunkData>)> {
+        indices
+            .iter()
+            .map(|&i| {
+                let chunk_text = &text[ranges[i].clone()];
+                (
+                    i,
+                    Arc::new(analyze_one(chunk_text, config, encoding, keep_trees)),
+                )
+            })
+            .collect()
+    };
+    let done: Vec<_> = if threads <= 1 || todo.len() < 2 {
+        work(&todo)
+    } else {
+        // Parts of about equal size in bytes, one per thread.
+        let per_thread = todo_bytes.div_ceil(threads);
+        let mut parts: Vec<&[usize]> = Vec::new();
+        let mut start = 0;
+        let mut bytes = 0;
+        for (k, &i) in todo.iter().enumerate() {
+            bytes += ranges[i].len();
+            if bytes >= per_thread {
+                parts.push(&todo[start..=k]);
+                start = k + 1;
+                bytes = 0;
+            }
+        }
+        if start < todo.len() {
+            parts.push(&todo[start..]);
+        }
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = parts
+                .iter()
+                .skip(1)
+                .map(|part| scope.spawn(|| work(part)))
+                .collect();
+            let mut done = work(parts[0]);
+            for handle in handles {
+                // `analyze_one` catches panics, so a join cannot fail.
+                done.extend(handle.join().unwrap_or_default());
+            }
+            done
+        })
+    };
+    for (i, data) in done {
+        slots[i] = Some(data);
+    }
+
+    let mut chunks = Vec::with_capacity(ranges.len());
+    let mut line = 0u32;
+    for (range, slot) in ranges.into_iter().zip(slots) {
+        let data = slot.unwrap_or_else(|| {
+            // Unreachable: every slot was filled above.
+            Arc::new(analyze_one(
+                &text[range.clone()],
+                config,
+                encoding,
+                keep_trees,
+            ))
+        });
+        let lines_in_chunk = data.lines.line_count() as u32 - 1;
+        chunks.push(Chunk {
+            range,
+            start_line: line,
+            data,
+        });
+        line += lines_in_chunk;
+    }
+    (chunks, reused)
+}
+
+fn empty_analysis() -> Analysis {
+    Analysis {
+        findings: Vec::new(),
+        containers: Vec::new(),
+        file: YamlFile {
+            documents: Vec::new(),
+            template_action_lines: Vec::new(),
+            has_template_actions: false,
+        },
+        lines: LineIndex::new(""),
+        skipped: None,
+    }
+}
+
+/// Analyses one chunk. A panic in the analysis is caught: the chunk then
+/// reports a single diagnostic and the rest of the file is unaffected.
+fn analyze_one(
+    text: &str,
+    config: &ResolvedConfig,
+    encoding: PositionEncoding,
+    keep_tree: bool,
+) -> ChunkData {
+    let outcome = catch_unwind(AssertUnwindSafe(|| {
+        if let Some(marker) = crate::server::test_panic_marker() {
+            if text.contains(marker) {
+                panic!("test panic: the document contains {marker:?}");
+            }
+        }
+        let mut analysis = analyze(text, &config.config);
+        let lines = std::mem::replace(&mut analysis.lines, LineIndex::new(""));
+        let findings = std::mem::take(&mut analysis.findings);
+        let docs_url = config.docs_url.as_deref();
+        let diagnostics = chunk_diagnostics(text, &lines, &findings, encoding, docs_url);
+        let hints = chunk_hints(text, &analysis, &lines, encoding);
+        let symbols = chunk_symbols(text, &analysis, &lines, encoding);
+        ChunkData {
+            lines,
+            findings,
+            diagnostics,
+            hints,
+            symbols,
+            failed: false,
+            tree: Mutex::new(keep_tree.then(|| Arc::new(analysis))),
+        }
+    }));
+    outcome.unwrap_or_else(|panic| {
+        let what = panic_message(&panic);
+        eprintln!("gitops-ls: the analysis of a YAML document panicked: {what}");
+        let diagnostic = plain_diagnostic(
+            Range::default(),
+            DiagnosticSeverity::ERROR,
+            format!("gitops-ls could not analyse this YAML document (internal error: {what})"),
+        );
+        ChunkData {
+            lines: LineIndex::new(text),
+            findings: Vec::new(),
+            diagnostics: vec![diagnostic],
+            hints: Vec::new(),
+            symbols: Vec::new(),
+            failed: true,
+            tree: Mutex::new(None),
+        }
+    })
+}
+
+pub fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".to_owned())
+}
+
+/// Messages that name another line (`duplicate-key`: "already set on line
+/// 8") count lines from the start of the analysed text, the chunk.
+fn mentions_lines(diagnostic: &Diagnostic) -> bool {
+    matches!(&diagnostic.code, Some(NumberOrString::String(code)) if code == "duplicate-key")
+}
+
+/// Adds `by` to the number after each "on line ".
+fn shift_line_numbers(message: &str, by: u32) -> String {
+    const MARKER: &str = "on line ";
+    let mut out = String::with_capacity(message.len() + 4);
+    let mut rest = message;
+    while let Some(at) = rest.find(MARKER) {
+        let after = at + MARKER.len();
+        out.push_str(&rest[..after]);
+        rest = &rest[after..];
+        let digits = rest.len() - rest.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+        match rest[..digits].parse::<u64>() {
+            Ok(line) => out.push_str(&(line + u64::from(by)).to_string()),
+            Err(_) => out.push_str(&rest[..digits]),
+        }
+        rest = &rest[digits..];
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gitops_ls_analysis::Config;
+
+    fn resolved(id: u64) -> Arc<ResolvedConfig> {
+        Arc::new(ResolvedConfig {
+            id,
+            config: Config::default(),
+            docs_url: None,
+            root: None,
+        })
+    }
+
+    fn job(text: &str, previous: Option<Arc<DocAnalysis>>) -> Job {
+        Job {
+            rope: Rope::from_str(text),
+            version: 1,
+            revision: 1,
+            encoding: PositionEncoding::Utf16,
+            config: resolved(1),
+            kind: DocKind::Manifest,
+            previous,
+        }
+    }
+
+    const MULTI: &str = "# leading comment\napiVersion: v1\nkind: Pod\nmetadata:\n  name: a\nspec:\n  containers:\n  - name: é\n    image: nginx\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: b}\nspec:\n  containers:\n  - {name: b, image: 'busybox:latest'}\n...\n# between\n---\nkind: Deployment\napiVersion: apps/v1\nmetadata:\n  name: c # gitops-ls-ignore: latest-tag\nspec:\n  template:\n    spec:\n      containers:\n      - name: c\n        image: {{ .Values.image }}\n        imagePullPolicy: always\n---\n{{- if .Values.x }}\n---\n{{- end }}\nkind: [\n";
+
+    /// The chunked analysis reports exactly what the analysis of the whole
+    /// file reports.
+    fn assert_same_as_whole_file(text: &str) {
+        let whole = analyze(text, &Config::default());
+        let expected = chunk_diagnostics(
+            text,
+            &whole.lines,
+            &whole.findings,
+            PositionEncoding::Utf16,
+            None,
+        );
+        let chunked = run(job(text, None)).diagnostics();
+        for (i, (got, want)) in chunked.iter().zip(&expected).enumerate() {
+            assert_eq!(got, want, "diagnostic {i}");
+        }
+        assert_eq!(chunked.len(), expected.len());
+    }
+
+    /// The fast split is the analysis' split.
+    fn assert_same_split(text: &str) {
+        let masked = mask_template_actions(text);
+        assert_eq!(split(text), split_documents(&masked.text), "{text:?}");
+    }
+
+    #[test]
+    fn chunked_analysis_matches_the_whole_file() {
+        assert_same_as_whole_file(MULTI);
+        assert_same_as_whole_file("");
+        assert_same_as_whole_file("---\n---\n");
+        assert_same_as_whole_file("a: 1\r\n---\r\nkind: Pod\r\napiVersion: v1\r\nspec: {containers: [{name: x, image: x}]}\r\n");
+        assert_same_as_whole_file("apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - name: a\n    image: a\n    name: b\n---\napiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - name: a\n    image: a\n    image: b\n");
+    }
+
+    #[test]
+    fn fast_split_is_the_analysis_split() {
+        for text in [
+            "",
+            "\n",
+            "a: 1",
+            "---",
+            "---\n",
+            "--- \na: 1\n---\nb: 2\n",
+            "# c\n---\na: 1\n...\n# trailing\n",
+            "a: 1\n...\n...\n---\n---\nb\n",
+            "\u{feff}---\na: 1\n---x\n----\n--- # c\n...\r\nb: 1\r\n---\r\n",
+            "%YAML 1.2\n---\na: 1\n---\n\n  \n# x\n---\nb\n",
+            "a: |\n  ---\n---\nb: 1\n...",
+            "x\n---\t\n...\t\ny\n",
+            MULTI,
+        ] {
+            assert_same_split(text);
+        }
+    }
+
+    #[test]
+    fn matches_the_whole_file_on_the_shared_corpus() {
+        let big = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../../shared/corpus/big/all-workloads.yaml"
+        );
+        let Ok(text) = std::fs::read_to_string(big) else {
+            eprintln!("skipped: {big} is not there");
+            return;
+        };
+        assert_same_split(&text);
+        // A slice of it keeps the debug-build test quick (set
+        // GITOPS_LS_FULL_CORPUS to check all of it).
+        let limit = if std::env::var_os("GITOPS_LS_FULL_CORPUS").is_some() {
+            text.len()
+        } else {
+            300_000
+        };
+        let cut = text[..limit].rfind("\n---\n").map_or(text.len(), |i| i + 1);
+        assert_same_as_whole_file(&text[..cut]);
+    }
+
+    #[test]
+    fn reuses_unchanged_documents() {
+        let first = Arc::new(run(job(MULTI, None)));
+        assert_eq!(first.reused, 0);
+        let edited = MULTI.replace("name: b}", "name: bb}");
+        let second = run(job(&edited, Some(first.clone())));
+        assert_eq!(second.reused, second.chunks.len() - 1);
+        let fresh = run(job(&edited, None));
+        assert_eq!(second.diagnostics(), fresh.diagnostics());
+        // Inserting a document shifts the ones after it.
+        let inserted = MULTI.replacen(
+            "---\n",
+            "---\nkind: Pod\napiVersion: v1\nspec: {containers: [{name: n, image: n}]}\n---\n",
+            1,
+        );
+        let third = run(job(&inserted, Some(first)));
+        assert_eq!(third.reused, third.chunks.len() - 1);
+        assert_eq!(third.diagnostics(), run(job(&inserted, None)).diagnostics());
+    }
+
+    #[test]
+    fn serialized_diagnostics_equal_the_list() {
+        let analysis = run(job(MULTI, None));
+        let serialized = serde_json::to_value(PublishedDiagnostics(&analysis)).unwrap();
+        assert_eq!(
+            serialized,
+            serde_json::to_value(analysis.diagnostics()).unwrap()
+        );
+        assert!(analysis.diagnostic_count() > 3);
+    }
+
+    #[test]
+    fn positions_map_through_chunks() {
+        let analysis = run(job(MULTI, None));
+        for offset in [
+            0,
+            5,
+            MULTI.find("---").unwrap(),
+            MULTI.find("name: c").unwrap(),
+            MULTI.len(),
+        ] {
+            let pos = analysis.position_at(offset);
+            assert_eq!(analysis.offset_at(pos), offset, "{offset} {pos:?}");
+        }
+        let end = analysis.offset_at(Position::new(9999, 0));
+        assert_eq!(end, MULTI.len());
+        let line_end = analysis.offset_at(Position::new(0, 9999));
+        assert_eq!(line_end, MULTI.find('\n').unwrap());
+    }
+
+    #[test]
+    fn trees_are_rebuilt_on_demand() {
+        let analysis = run(job(MULTI, None));
+        let chunk = &analysis.chunks[0];
+        *lock(&chunk.data.tree) = None;
+        let tree = analysis.tree(chunk);
+        assert_eq!(tree.containers.len(), 1);
+        assert!(Arc::ptr_eq(&tree, &analysis.tree(chunk)));
+    }
+}
