@@ -17,36 +17,10 @@ nvim_version=0.11.4
 mkdir -p "$cache" "$artifacts"
 start=$(date +%s)
 
-passed=0
-failed=0
-failures=()
-fail() { failed=$((failed + 1)); failures+=("$1"); echo "not ok - $1"; }
-step() { echo "== [neovim $(($(date +%s) - start))s] $*"; }
-summary() {
-  echo
-  for name in "${failures[@]+"${failures[@]}"}"; do echo "FAILED: $name"; done
-  echo "neovim: took $(($(date +%s) - start))s"
-  echo "$passed passed, $failed failed"
-  [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
-  exit $?
-}
-abort() { fail "$1"; summary; }
-
-# --- The server: GITOPS_LS_SERVER, else the newer of target/{release,debug}, else build ---
-server="${GITOPS_LS_SERVER:-}"
-if [ -z "$server" ]; then
-  for candidate in "$repo/target/release/gitops-ls" "$repo/target/debug/gitops-ls"; do
-    if [ -x "$candidate" ] && { [ -z "$server" ] || [ "$candidate" -nt "$server" ]; }; then
-      server="$candidate"
-    fi
-  done
-fi
-if [ -z "$server" ]; then
-  step "building the server (cargo build --release -p gitops-ls -j 1)"
-  (cd "$repo" && cargo build --release -p gitops-ls -j 1) || abort "cargo build of the server"
-  server="$repo/target/release/gitops-ls"
-fi
-echo "server: $server"
+editor=neovim
+# shellcheck source=../test-lib.sh
+source "$here/../test-lib.sh"
+find_server
 # The shipped config runs `gitops-ls` from PATH, as a user's would.
 mkdir -p "$cache/bin"
 ln -sf "$server" "$cache/bin/gitops-ls"

@@ -18,38 +18,10 @@ artifacts="$here/test-artifacts"
 mkdir -p "$cache" "$artifacts"
 start=$(date +%s)
 
-passed=0
-failed=0
-failures=()
-pass() { passed=$((passed + 1)); echo "ok - $1"; }
-fail() { failed=$((failed + 1)); failures+=("$1"); echo "not ok - $1"; }
-step() { echo "== [vscode $(($(date +%s) - start))s] $*"; }
-summary() {
-  echo
-  for name in "${failures[@]+"${failures[@]}"}"; do echo "FAILED: $name"; done
-  echo "vscode: took $(($(date +%s) - start))s"
-  echo "$passed passed, $failed failed"
-  [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
-  exit $?
-}
-abort() { fail "$1"; summary; }
-
-# --- The server: GITOPS_LS_SERVER, else the newer of target/{release,debug}, else build ---
-# (before HOME moves: cargo and rustup live in the real home)
-server="${GITOPS_LS_SERVER:-}"
-if [ -z "$server" ]; then
-  for candidate in "$repo/target/release/gitops-ls" "$repo/target/debug/gitops-ls"; do
-    if [ -x "$candidate" ] && { [ -z "$server" ] || [ "$candidate" -nt "$server" ]; }; then
-      server="$candidate"
-    fi
-  done
-fi
-if [ -z "$server" ]; then
-  step "building the server (cargo build --release -p gitops-ls -j 1)"
-  (cd "$repo" && cargo build --release -p gitops-ls -j 1) || abort "cargo build of the server"
-  server="$repo/target/release/gitops-ls"
-fi
-echo "server: $server"
+editor=vscode
+# shellcheck source=../test-lib.sh
+source "$here/../test-lib.sh"
+find_server
 
 # --- Keep every cache and config inside the clone ---
 export HOME="$cache/home"
