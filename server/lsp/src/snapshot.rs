@@ -407,14 +407,10 @@ pub fn failed(
 }
 
 /// Byte ranges of the YAML documents of `text`: contiguous, covering it all,
-/// exactly as the analysis splits it.
+/// exactly as the analysis splits it (on the masked text, so a `---` inside
+/// a template action does not start a document).
 pub fn split(text: &str) -> Vec<TextRange<usize>> {
-    let ranges = split_fast(text).unwrap_or_else(|| {
-        // Split the masked text, as the analysis does: a `---` inside a
-        // template action does not start a document.
-        let masked = mask_template_actions(text);
-        split_documents(&masked.text)
-    });
+    let ranges = split_documents(&mask_template_actions(text).text);
     let contiguous = ranges.first().is_some_and(|r| r.start == 0)
         && ranges.last().is_some_and(|r| r.end == text.len())
         && ranges.windows(2).all(|w| w[0].end == w[1].start);
@@ -423,93 +419,6 @@ pub fn split(text: &str) -> Vec<TextRange<usize>> {
     } else {
         std::iter::once(0..text.len()).collect()
     }
-}
-
-/// `split_documents` without looking at every line: while a document has
-/// content, only `---` and `...` lines can change anything, and those are
-/// found with a substring search. None when the text needs the general path
-/// (template actions to mask, or a byte order mark after the start).
-fn split_fast(text: &str) -> Option<Vec<TextRange<usize>>> {
-    use memchr::memmem;
-    let bytes = text.as_bytes();
-    if memmem::find(bytes, b"{{").is_some()
-        || memmem::find(&bytes[1.min(bytes.len())..], "\u{feff}".as_bytes()).is_some()
-    {
-        return None;
-    }
-    let dashes = memmem::Finder::new(b"\n---");
-    let dots = memmem::Finder::new(b"\n...");
-    let line_end = |start: usize| {
-        memchr::memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |p| start + p + 1)
-    };
-    let is_marker = |line: &str, marker: &str| {
-        let line = line.strip_prefix('\u{feff}').unwrap_or(line);
-        line.strip_prefix(marker)
-            .is_some_and(|rest| rest.is_empty() || rest.starts_with([' ', '\t', '\r', '\n']))
-    };
-    // The next occurrence of each pattern at or after a position, searched
-    // again only once passed (None: there is no further one).
-    let next_after = |finder: &memmem::Finder, cached: &mut Option<Option<usize>>, from: usize| {
-        if let Some(Some(at)) = *cached {
-            if at >= from {
-                return Some(at);
-            }
-        } else if let Some(None) = *cached {
-            return None;
-        }
-        let found = finder.find(&bytes[from..]).map(|at| from + at);
-        *cached = Some(found);
-        found
-    };
-    let mut next_dashes = None;
-    let mut next_dots = None;
-    let mut documents = Vec::new();
-    let mut start = 0;
-    let mut has_content = false;
-    let mut line_start = 0;
-    while line_start < bytes.len() {
-        if has_content {
-            // Jump to the next line that starts with `---` or `...`.
-            let from = line_start - 1;
-            let next = match (
-                next_after(&dashes, &mut next_dashes, from),
-                next_after(&dots, &mut next_dots, from),
-            ) {
-                (Some(a), Some(b)) => Some(a.min(b)),
-                (a, b) => a.or(b),
-            };
-            match next {
-                Some(at) => line_start = at + 1,
-                None => break,
-            }
-        }
-        let end = line_end(line_start);
-        let line = &text[line_start..end];
-        if is_marker(line, "---") {
-            if has_content {
-                documents.push(start..line_start);
-                start = line_start;
-            }
-            has_content = true;
-        } else if is_marker(line, "...") {
-            documents.push(start..end);
-            start = end;
-            has_content = false;
-        } else if !has_content {
-            let trimmed = line.trim_start_matches(['\u{feff}', ' ', '\t']);
-            let is_prefix_line = trimmed.trim_end().is_empty()
-                || trimmed.starts_with('#')
-                || trimmed.starts_with('%');
-            has_content = !is_prefix_line;
-        }
-        line_start = end;
-    }
-    if has_content || documents.is_empty() {
-        documents.push(start..bytes.len());
-    } else if let Some(last) = documents.last_mut() {
-        last.end = bytes.len();
-    }
-    Some(documents)
 }
 
 fn analyze_chunks(
@@ -776,12 +685,6 @@ mod tests {
         assert_eq!(chunked.len(), expected.len());
     }
 
-    /// The fast split is the analysis' split.
-    fn assert_same_split(text: &str) {
-        let masked = mask_template_actions(text);
-        assert_eq!(split(text), split_documents(&masked.text), "{text:?}");
-    }
-
     #[test]
     fn chunked_analysis_matches_the_whole_file() {
         assert_same_as_whole_file(MULTI);
@@ -789,27 +692,6 @@ mod tests {
         assert_same_as_whole_file("---\n---\n");
         assert_same_as_whole_file("a: 1\r\n---\r\nkind: Pod\r\napiVersion: v1\r\nspec: {containers: [{name: x, image: x}]}\r\n");
         assert_same_as_whole_file("apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - name: a\n    image: a\n    name: b\n---\napiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - name: a\n    image: a\n    image: b\n");
-    }
-
-    #[test]
-    fn fast_split_is_the_analysis_split() {
-        for text in [
-            "",
-            "\n",
-            "a: 1",
-            "---",
-            "---\n",
-            "--- \na: 1\n---\nb: 2\n",
-            "# c\n---\na: 1\n...\n# trailing\n",
-            "a: 1\n...\n...\n---\n---\nb\n",
-            "\u{feff}---\na: 1\n---x\n----\n--- # c\n...\r\nb: 1\r\n---\r\n",
-            "%YAML 1.2\n---\na: 1\n---\n\n  \n# x\n---\nb\n",
-            "a: |\n  ---\n---\nb: 1\n...",
-            "x\n---\t\n...\t\ny\n",
-            MULTI,
-        ] {
-            assert_same_split(text);
-        }
     }
 
     #[test]
@@ -822,7 +704,6 @@ mod tests {
             eprintln!("skipped: {big} is not there");
             return;
         };
-        assert_same_split(&text);
         // A slice of it keeps the debug-build test quick (set
         // GITOPS_LS_FULL_CORPUS to check all of it).
         let limit = if std::env::var_os("GITOPS_LS_FULL_CORPUS").is_some() {

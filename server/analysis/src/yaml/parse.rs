@@ -19,16 +19,34 @@ use crate::text::TextRange;
 /// document unless only comments and directives came before it in the
 /// current one; a `...` line ends the current document.
 pub fn split_documents(text: &str) -> Vec<TextRange> {
+    // While a document has content only `---` and `...` lines matter, so the
+    // scan jumps between them with a substring search; a byte order mark
+    // after the start could hide a marker from that search, so then every
+    // line is read.
     let bytes = text.as_bytes();
+    let may_jump =
+        !bytes.is_empty() && memchr::memmem::find(&bytes[1..], "\u{feff}".as_bytes()).is_none();
+    split_scanning(text, may_jump)
+}
+
+fn split_scanning(text: &str, may_jump: bool) -> Vec<TextRange> {
+    let bytes = text.as_bytes();
+    let mut markers = may_jump.then(|| MarkerLines::new(bytes));
     let mut documents = Vec::new();
     let mut start = 0;
     let mut has_content = false;
     let mut line_start = 0;
     while line_start < bytes.len() {
-        let line_end = bytes[line_start..]
-            .iter()
-            .position(|&b| b == b'\n')
-            .map_or(bytes.len(), |p| line_start + p + 1);
+        if has_content {
+            if let Some(markers) = &mut markers {
+                match markers.next_from(line_start) {
+                    Some(at) => line_start = at,
+                    None => break,
+                }
+            }
+        }
+        let line_end =
+            memchr::memchr(b'\n', &bytes[line_start..]).map_or(bytes.len(), |p| line_start + p + 1);
         let line = &text[line_start..line_end];
         if is_marker(line, "---") {
             if has_content {
@@ -56,6 +74,52 @@ pub fn split_documents(text: &str) -> Vec<TextRange> {
         last.end = bytes.len();
     }
     documents
+}
+
+/// Finds the lines that start with `---` or `...`, remembering the next
+/// occurrence of each so that the text is searched once overall.
+struct MarkerLines<'a> {
+    bytes: &'a [u8],
+    dashes: memchr::memmem::Finder<'static>,
+    dots: memchr::memmem::Finder<'static>,
+    next_dashes: Option<Option<usize>>,
+    next_dots: Option<Option<usize>>,
+}
+
+impl<'a> MarkerLines<'a> {
+    fn new(bytes: &'a [u8]) -> Self {
+        MarkerLines {
+            bytes,
+            dashes: memchr::memmem::Finder::new(b"\n---"),
+            dots: memchr::memmem::Finder::new(b"\n..."),
+            next_dashes: None,
+            next_dots: None,
+        }
+    }
+
+    /// Start of the first marker-like line at or after `line_start` (which
+    /// follows a line break).
+    fn next_from(&mut self, line_start: usize) -> Option<usize> {
+        let from = line_start.checked_sub(1)?;
+        let bytes = self.bytes;
+        let next = |finder: &memchr::memmem::Finder, cached: &mut Option<Option<usize>>| {
+            match *cached {
+                Some(Some(at)) if at >= from => return Some(at),
+                Some(None) => return None,
+                _ => {}
+            }
+            let found = finder.find(&bytes[from..]).map(|at| from + at);
+            *cached = Some(found);
+            found
+        };
+        let dashes = next(&self.dashes, &mut self.next_dashes);
+        let dots = next(&self.dots, &mut self.next_dots);
+        let at = match (dashes, dots) {
+            (Some(a), Some(b)) => a.min(b),
+            (a, b) => a.or(b)?,
+        };
+        Some(at + 1)
+    }
 }
 
 fn is_marker(line: &str, marker: &str) -> bool {
@@ -359,6 +423,26 @@ mod tests {
         assert_eq!(&text[c.node(seq).span.clone()], "[x, y]");
         let y = c.items(seq)[1];
         assert_eq!(&text[c.node(y).span.clone()], "y");
+    }
+
+    #[test]
+    fn jumping_between_markers_splits_like_reading_every_line() {
+        let texts = [
+            "",
+            "---",
+            "a: 1\n---\nb: 2\n...\n# c\n---\nc: 3\n",
+            "# only a comment\n---\n---\n",
+            "a: 1\n---x\n--- \n...\n...\n",
+            "%YAML 1.2\n---\na: 1\n--- # c\nb: [\n...\n",
+            "a: |\n  ---\n---\r\nb: 1\r\n...\r\nc: 2",
+        ];
+        for text in texts {
+            assert_eq!(
+                split_scanning(text, true),
+                split_scanning(text, false),
+                "{text:?}"
+            );
+        }
     }
 
     #[test]
