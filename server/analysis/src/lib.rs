@@ -10,6 +10,7 @@ mod analysis;
 pub mod config;
 pub mod finding;
 pub mod fix;
+pub mod gitops;
 pub mod image;
 pub mod k8s;
 pub mod rules;

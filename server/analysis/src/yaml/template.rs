@@ -78,6 +78,22 @@ fn indentation(bytes: &[u8], line: &TextRange) -> usize {
         .count()
 }
 
+/// Column of the first key on a line: after the indentation and any `- `
+/// sequence entry markers (`  - name: x` → 4).
+fn key_column(bytes: &[u8], line: &TextRange) -> usize {
+    let mut column = indentation(bytes, line);
+    while bytes.get(line.start + column) == Some(&b'-')
+        && matches!(bytes.get(line.start + column + 1), Some(b' ' | b'\t'))
+    {
+        column += 1;
+        column += bytes[line.start + column..line.end]
+            .iter()
+            .take_while(|&&b| b == b' ' || b == b'\t')
+            .count();
+    }
+    column
+}
+
 pub fn mask_template_actions(text: &str) -> MaskedText<'_> {
     let ranges = action_ranges(text);
     if ranges.is_empty() {
@@ -199,7 +215,7 @@ fn renders_nested_block(
                     .iter()
                     .all(|b| *b == b' ' || *b == b'\t')
         });
-    next_content.is_some_and(|(next, _)| indentation(bytes, next) > indentation(bytes, line))
+    next_content.is_some_and(|(next, _)| indentation(bytes, next) > key_column(bytes, line))
 }
 
 #[cfg(test)]
@@ -250,6 +266,17 @@ mod tests {
         assert!(masked.text.starts_with("key: ________ ________ "));
         // Trailing actions after a closed value still become blanks.
         assert!(masked.text.ends_with("\nk: [________]         \n"));
+    }
+
+    #[test]
+    fn action_after_a_list_item_key_is_a_scalar() {
+        let src = "containers:\n  - name: {{ .Chart.Name }}\n    image: x\n";
+        let masked = mask_template_actions(src);
+        assert!(
+            masked.text.contains("- name: ________________"),
+            "{}",
+            masked.text
+        );
     }
 
     #[test]

@@ -1,0 +1,37 @@
+//! GitOps awareness: the image a container really runs after kustomize overlays, Argo CD /
+//! Flux overrides and Helm values, and the pull policy Kubernetes derives from it.
+//!
+//! - [`kustomize_image`]: the `images:` transformer on one image string (spec §6).
+//! - [`kustomization`]: a `kustomization.yaml` with byte ranges.
+//! - [`deployers`]: Argo CD Application and Flux Kustomization / HelmRelease overrides.
+//! - [`workspace`]: the index of which kustomizations include which files.
+//! - [`mod@image_fields`], [`chain`] and [`effective`]: where the transformer looks in a
+//!   manifest, and running an overlay's entries over each image it finds.
+//! - [`helm`]: chart templates rendered against `values.yaml` for the simple shapes.
+//!
+//! Everything here is pure: files come in through [`workspace::FileSource`].
+
+pub mod chain;
+pub mod deployers;
+pub mod effective;
+mod go_regex;
+pub mod helm;
+pub mod image_fields;
+pub mod kustomization;
+pub mod kustomize_image;
+pub mod workspace;
+
+pub use chain::{apply_chain, AppliedStep, ChainEntry, EntryOrigin, RewriteSite};
+pub use deployers::{
+    find_deployer_images, parse_argocd_image, DeployerImages, DeployerKind, MergeSource,
+    MergedEntry,
+};
+pub use effective::{effective_images, EffectiveImage, EntryRewrite, EntryUsage};
+pub use helm::{helm_images, resolve_scalar, ChartContext, HelmImage, HelmValue};
+pub use image_fields::{image_fields, ImageField};
+pub use kustomization::{
+    is_kustomization_file_name, FieldRange, ImagesEntry, ImagesEntryFields, Kustomization,
+    Reference, ReferenceList, KUSTOMIZATION_FILE_NAMES,
+};
+pub use kustomize_image::{apply, split_image, CompiledOverride, ImageMatcher, ImageOverride};
+pub use workspace::{DeployerRef, FileSource, OverlayChain, WorkspaceIndex};

@@ -1,0 +1,599 @@
+//! The workspace index: which kustomizations include which files, through `resources`,
+//! `bases` and `components`, and the `images:` chain each overlay runs over a file.
+//!
+//! The index holds file paths, the parsed kustomizations (compiled `images:` entries
+//! included) and the Argo CD / Flux overrides it was shown; never manifest texts. Files
+//! are read through a [`FileSource`], so the core never touches the file system: the CLI
+//! reads from disk, the language server prefers its open documents.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Component, Path, PathBuf};
+
+use super::chain::{ChainEntry, EntryOrigin};
+use super::deployers::{find_deployer_images, DeployerImages, DeployerKind, MergeSource};
+use super::kustomization::{is_kustomization_file_name, Kustomization, KUSTOMIZATION_FILE_NAMES};
+use super::kustomize_image::CompiledOverride;
+use crate::yaml::YamlFile;
+
+/// Inclusion chains deeper than this are cut: no real repository nests overlays so deep.
+const MAX_DEPTH: usize = 32;
+/// At most this many chains per file, so a combinatorial include graph cannot blow up.
+const MAX_CHAINS: usize = 256;
+
+/// Reads workspace files for the index.
+pub trait FileSource {
+    /// The text of `path`, or `None` when it cannot be read (missing, not UTF-8, …).
+    fn read(&self, path: &Path) -> Option<String>;
+}
+
+/// How a kustomization reaches what it includes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Inclusion {
+    /// Listed in `resources` / `bases`.
+    Resource,
+    /// The component at this index of `components`.
+    Component(usize),
+}
+
+/// A resolved `resources` / `components` entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Target {
+    File(PathBuf),
+    /// A directory with a kustomization file (the key of `kustomizations`).
+    Kustomization(PathBuf),
+}
+
+#[derive(Debug)]
+struct KustomizationNode {
+    file: PathBuf,
+    parsed: Kustomization,
+    images: Vec<ChainEntry>,
+    links: Links,
+}
+
+/// A kustomization's references resolved against the workspace.
+#[derive(Debug, Default)]
+struct Links {
+    /// `parsed.resources`; `None` for remote URLs and missing paths.
+    resources: Vec<Option<Target>>,
+    /// `parsed.components`, as kustomization directories.
+    components: Vec<Option<PathBuf>>,
+}
+
+/// An Argo CD / Flux object whose overrides apply to a kustomization.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeployerRef {
+    /// The file holding the object.
+    pub file: PathBuf,
+    pub kind: DeployerKind,
+    pub name: Option<String>,
+    /// The object's document in the file.
+    pub document: usize,
+}
+
+/// The `images:` entries one overlay build runs over a file, base first.
+#[derive(Debug, Clone)]
+pub struct OverlayChain {
+    /// The kustomization file that is built.
+    pub overlay: PathBuf,
+    /// No other kustomization includes the overlay: it is a build root.
+    pub is_root: bool,
+    /// The Argo CD / Flux object whose overrides are merged into the overlay's list.
+    pub deployer: Option<DeployerRef>,
+    /// The kustomization files from the one listing the file up to the overlay.
+    pub through: Vec<PathBuf>,
+    pub entries: Vec<ChainEntry>,
+}
+
+/// Which kustomizations, Argo CD / Flux overrides and Helm charts a workspace has.
+#[derive(Debug, Default)]
+pub struct WorkspaceIndex {
+    root: PathBuf,
+    files: HashSet<PathBuf>,
+    /// By directory.
+    kustomizations: HashMap<PathBuf, KustomizationNode>,
+    /// By the file that holds them.
+    deployers: HashMap<PathBuf, Vec<DeployerImages>>,
+    /// Target directory → the objects whose path points at it.
+    deployers_by_dir: HashMap<PathBuf, Vec<(PathBuf, usize)>>,
+    /// A file or kustomization directory → the kustomizations that include it.
+    parents: HashMap<PathBuf, Vec<(PathBuf, Inclusion)>>,
+    /// Directories with a `Chart.yaml`.
+    charts: HashSet<PathBuf>,
+}
+
+impl WorkspaceIndex {
+    /// Indexes the files of a workspace: reads and links every kustomization file.
+    /// `root` resolves Argo CD / Flux paths, which are relative to the repository root.
+    pub fn build(
+        root: impl Into<PathBuf>,
+        files: impl IntoIterator<Item = PathBuf>,
+        source: &dyn FileSource,
+    ) -> WorkspaceIndex {
+        let mut index = WorkspaceIndex {
+            root: normalize(&root.into()),
+            ..WorkspaceIndex::default()
+        };
+        for file in files {
+            index.insert_path(normalize(&file));
+        }
+        let kustomization_files: Vec<PathBuf> = index
+            .files
+            .iter()
+            .filter(|file| file_name(file).is_some_and(is_kustomization_file_name))
+            .cloned()
+            .collect();
+        for file in kustomization_files {
+            if let Some(text) = source.read(&file) {
+                index.set_kustomization(&file, Some(&text));
+            }
+        }
+        index.relink();
+        index
+    }
+
+    /// Reads the YAML files that may hold Argo CD Applications or Flux objects (a cheap
+    /// text check first) and records their image overrides. Separate from [`Self::build`]
+    /// because it reads every YAML file once.
+    pub fn scan_deployers(&mut self, source: &dyn FileSource) {
+        let candidates: Vec<PathBuf> = self
+            .files
+            .iter()
+            .filter(|file| is_yaml(file) && !is_kustomization_path(file))
+            .cloned()
+            .collect();
+        for file in candidates {
+            if let Some(text) = source.read(&file) {
+                self.set_deployers(&file, &text);
+            }
+        }
+        self.relink();
+    }
+
+    /// Records a created or changed file (`Some(text)`) or a deleted one (`None`): the
+    /// language server calls this on `didChangeWatchedFiles` and on edits of open files.
+    pub fn update_file(&mut self, path: &Path, text: Option<&str>) {
+        let path = normalize(path);
+        match text {
+            Some(text) => {
+                self.insert_path(path.clone());
+                if is_kustomization_path(&path) {
+                    self.set_kustomization(&path, Some(text));
+                } else if is_yaml(&path) {
+                    self.set_deployers(&path, text);
+                }
+            }
+            None => {
+                self.files.remove(&path);
+                if file_name(&path) == Some("Chart.yaml") {
+                    self.charts.remove(parent_dir(&path));
+                }
+                self.set_kustomization(&path, None);
+                self.deployers.remove(&path);
+            }
+        }
+        self.relink();
+    }
+
+    /// The kustomization read from `file`, if `file` is an indexed kustomization file.
+    pub fn kustomization(&self, file: &Path) -> Option<&Kustomization> {
+        let file = normalize(file);
+        self.kustomizations
+            .get(parent_dir(&file))
+            .filter(|node| node.file == file)
+            .map(|node| &node.parsed)
+    }
+
+    /// Every indexed kustomization file.
+    pub fn kustomization_files(&self) -> impl Iterator<Item = &Path> {
+        self.kustomizations.values().map(|node| node.file.as_path())
+    }
+
+    /// The Argo CD / Flux overrides recorded for `file`.
+    pub fn deployers_in(&self, file: &Path) -> &[DeployerImages] {
+        self.deployers
+            .get(&normalize(file))
+            .map_or(&[], Vec::as_slice)
+    }
+
+    /// The chart directory when `file` is a Helm template: under a `templates/` directory
+    /// whose parent has a `Chart.yaml`.
+    pub fn chart_of(&self, file: &Path) -> Option<&Path> {
+        let file = normalize(file);
+        file.ancestors()
+            .skip(1)
+            .filter(|dir| file_name(dir) == Some("templates"))
+            .find_map(|templates| self.charts.get(parent_dir(templates)))
+            .map(PathBuf::as_path)
+    }
+
+    /// The overlay builds that include `file` (a manifest, or a kustomization directory),
+    /// one per kustomization on the way up (components excepted, as they are never built
+    /// alone), plus one per Argo CD / Flux object pointing at such an overlay.
+    pub fn chains_for(&self, file: &Path) -> Vec<OverlayChain> {
+        let mut out = Vec::new();
+        self.collect_chains(&normalize(file), &[], &mut Vec::new(), &mut out);
+        out
+    }
+
+    /// The manifest files a kustomization directory gathers, directly or through its
+    /// resources and components, in listing order.
+    pub fn manifests_under(&self, kustomization_dir: &Path) -> Vec<PathBuf> {
+        let mut out = Vec::new();
+        let mut visited = HashSet::new();
+        self.collect_manifests(&normalize(kustomization_dir), &mut visited, &mut out);
+        out
+    }
+
+    /// The manifests whose builds run the `images:` of the kustomization in `dir`: those it
+    /// gathers, and for a component those of every kustomization that lists it.
+    pub fn manifests_affected_by(&self, kustomization_dir: &Path) -> Vec<PathBuf> {
+        let mut out = Vec::new();
+        let mut visited = HashSet::new();
+        let mut pending = vec![normalize(kustomization_dir)];
+        let mut seen_components = HashSet::new();
+        while let Some(dir) = pending.pop() {
+            let is_component = self
+                .kustomizations
+                .get(&dir)
+                .is_some_and(|node| node.parsed.is_component);
+            if is_component && seen_components.insert(dir.clone()) {
+                for (parent, inclusion) in self.parents.get(&dir).into_iter().flatten() {
+                    if matches!(inclusion, Inclusion::Component(_)) {
+                        pending.push(parent.clone());
+                    }
+                }
+            }
+            self.collect_manifests(&dir, &mut visited, &mut out);
+        }
+        out
+    }
+
+    fn collect_manifests(
+        &self,
+        dir: &Path,
+        visited: &mut HashSet<PathBuf>,
+        out: &mut Vec<PathBuf>,
+    ) {
+        if !visited.insert(dir.to_owned()) {
+            return;
+        }
+        let Some(node) = self.kustomizations.get(dir) else {
+            return;
+        };
+        for target in node.links.resources.iter().flatten() {
+            match target {
+                Target::File(file) if !out.contains(file) => out.push(file.clone()),
+                Target::File(_) => {}
+                Target::Kustomization(sub) => self.collect_manifests(sub, visited, out),
+            }
+        }
+        for component in node.links.components.iter().flatten() {
+            self.collect_manifests(component, visited, out);
+        }
+    }
+
+    fn collect_chains(
+        &self,
+        target: &Path,
+        below: &[ChainEntry],
+        through: &mut Vec<PathBuf>,
+        out: &mut Vec<OverlayChain>,
+    ) {
+        let Some(parents) = self.parents.get(target) else {
+            return;
+        };
+        for (dir, inclusion) in parents {
+            let Some(node) = self.kustomizations.get(dir) else {
+                continue;
+            };
+            if out.len() >= MAX_CHAINS || through.len() >= MAX_DEPTH || through.contains(&node.file)
+            {
+                continue;
+            }
+            // Components listed after the point of entry run first, then the own images.
+            let first_component = match inclusion {
+                Inclusion::Resource => 0,
+                Inclusion::Component(index) => index + 1,
+            };
+            let mut before_own = below.to_vec();
+            for component in node.links.components.iter().skip(first_component).flatten() {
+                self.component_entries(component, &mut before_own, &mut Vec::new());
+            }
+            let mut entries = before_own.clone();
+            entries.extend(node.images.iter().cloned());
+            through.push(node.file.clone());
+            if !node.parsed.is_component {
+                let is_root = !self.parents.contains_key(dir);
+                out.push(OverlayChain {
+                    overlay: node.file.clone(),
+                    is_root,
+                    deployer: None,
+                    through: through.clone(),
+                    entries: entries.clone(),
+                });
+                for (file, index) in self.deployers_by_dir.get(dir).into_iter().flatten() {
+                    let deployer = &self.deployers[file][*index];
+                    let mut entries = before_own.clone();
+                    entries.extend(self.merged_entries(node, file, deployer));
+                    out.push(OverlayChain {
+                        overlay: node.file.clone(),
+                        is_root,
+                        deployer: Some(DeployerRef {
+                            file: file.clone(),
+                            kind: deployer.kind,
+                            name: deployer.name.clone(),
+                            document: deployer.document,
+                        }),
+                        through: through.clone(),
+                        entries,
+                    });
+                }
+            }
+            self.collect_chains(dir, &entries, through, out);
+            through.pop();
+        }
+    }
+
+    /// A component's entries: its own components' first, then its `images:`.
+    fn component_entries(
+        &self,
+        dir: &Path,
+        out: &mut Vec<ChainEntry>,
+        visiting: &mut Vec<PathBuf>,
+    ) {
+        if visiting.len() >= MAX_DEPTH || visiting.iter().any(|v| v == dir) {
+            return;
+        }
+        let Some(node) = self.kustomizations.get(dir) else {
+            return;
+        };
+        visiting.push(dir.to_owned());
+        for component in node.links.components.iter().flatten() {
+            self.component_entries(component, out, visiting);
+        }
+        out.extend(node.images.iter().cloned());
+        visiting.pop();
+    }
+
+    /// The overlay's `images:` after the controller object has edited it.
+    fn merged_entries(
+        &self,
+        node: &KustomizationNode,
+        deployer_file: &Path,
+        deployer: &DeployerImages,
+    ) -> Vec<ChainEntry> {
+        deployer
+            .merge_into(&node.parsed.images)
+            .into_iter()
+            .map(|merged| {
+                let origin = match merged.source {
+                    MergeSource::Own(index) => node.images[index].origin.clone(),
+                    MergeSource::Deployer(index) => EntryOrigin {
+                        file: deployer_file.to_owned(),
+                        index,
+                        range: deployer.images[index].range.clone(),
+                    },
+                };
+                ChainEntry {
+                    origin,
+                    image: CompiledOverride::new(merged.image),
+                }
+            })
+            .collect()
+    }
+
+    fn insert_path(&mut self, path: PathBuf) {
+        if file_name(&path) == Some("Chart.yaml") {
+            self.charts.insert(parent_dir(&path).to_owned());
+        }
+        self.files.insert(path);
+    }
+
+    /// Parses (or, with `None`, forgets) the kustomization in `file`. When a directory has
+    /// several kustomization files, the one kustomize prefers wins.
+    fn set_kustomization(&mut self, file: &Path, text: Option<&str>) {
+        let dir = parent_dir(file).to_owned();
+        let rank = |file: &Path| {
+            KUSTOMIZATION_FILE_NAMES
+                .iter()
+                .position(|name| file_name(file) == Some(name))
+        };
+        let Some(new_rank) = rank(file) else {
+            return;
+        };
+        if let Some(existing) = self.kustomizations.get(&dir) {
+            let preferred = rank(&existing.file).is_some_and(|rank| rank < new_rank);
+            if preferred && self.files.contains(&existing.file) {
+                return;
+            }
+        }
+        let parsed = text.and_then(|text| Kustomization::parse(&YamlFile::parse(text)));
+        let Some(parsed) = parsed else {
+            if self
+                .kustomizations
+                .get(&dir)
+                .is_some_and(|node| node.file == file)
+            {
+                self.kustomizations.remove(&dir);
+            }
+            return;
+        };
+        let images = parsed
+            .images
+            .iter()
+            .enumerate()
+            .map(|(index, entry)| ChainEntry {
+                origin: EntryOrigin {
+                    file: file.to_owned(),
+                    index,
+                    range: entry.range.clone(),
+                },
+                image: CompiledOverride::new(entry.image.clone()),
+            })
+            .collect();
+        let node = KustomizationNode {
+            file: file.to_owned(),
+            parsed,
+            images,
+            links: Links::default(),
+        };
+        self.kustomizations.insert(dir, node);
+    }
+
+    fn set_deployers(&mut self, file: &Path, text: &str) {
+        // Cheap test first: most YAML files are neither Argo CD nor Flux objects.
+        let argocd = text.contains("argoproj.io") && text.contains("Application");
+        let flux = text.contains("toolkit.fluxcd.io")
+            && (text.contains("Kustomization") || text.contains("HelmRelease"));
+        let found = if argocd || flux {
+            find_deployer_images(&YamlFile::parse(text))
+        } else {
+            Vec::new()
+        };
+        if found.is_empty() {
+            self.deployers.remove(file);
+        } else {
+            self.deployers.insert(file.to_owned(), found);
+        }
+    }
+
+    /// Recomputes every link from the parsed kustomizations and the file list.
+    fn relink(&mut self) {
+        let resolved: Vec<(PathBuf, Links)> = self
+            .kustomizations
+            .iter()
+            .map(|(dir, node)| {
+                let resources = node
+                    .parsed
+                    .resources
+                    .iter()
+                    .map(|reference| self.resolve(dir, &reference.path))
+                    .collect();
+                let components = node
+                    .parsed
+                    .components
+                    .iter()
+                    .map(|reference| match self.resolve(dir, &reference.path) {
+                        Some(Target::Kustomization(component)) => Some(component),
+                        _ => None,
+                    })
+                    .collect();
+                (
+                    dir.clone(),
+                    Links {
+                        resources,
+                        components,
+                    },
+                )
+            })
+            .collect();
+        self.parents.clear();
+        for (dir, links) in resolved {
+            for target in links.resources.iter().flatten() {
+                let key = match target {
+                    Target::File(file) => file.clone(),
+                    Target::Kustomization(sub) => sub.clone(),
+                };
+                self.parents
+                    .entry(key)
+                    .or_default()
+                    .push((dir.clone(), Inclusion::Resource));
+            }
+            for (index, component) in links.components.iter().enumerate() {
+                if let Some(component) = component {
+                    self.parents
+                        .entry(component.clone())
+                        .or_default()
+                        .push((dir.clone(), Inclusion::Component(index)));
+                }
+            }
+            if let Some(node) = self.kustomizations.get_mut(&dir) {
+                node.links = links;
+            }
+        }
+        // Stable order, whatever the hash map's.
+        for parents in self.parents.values_mut() {
+            parents.sort_by(|a, b| a.0.cmp(&b.0));
+        }
+        self.deployers_by_dir.clear();
+        for (file, deployers) in &self.deployers {
+            for (index, deployer) in deployers.iter().enumerate() {
+                let Some(path) = &deployer.path else { continue };
+                let dir = normalize(&self.root.join(path));
+                if self.kustomizations.contains_key(&dir) {
+                    let refs = self.deployers_by_dir.entry(dir).or_default();
+                    refs.push((file.clone(), index));
+                    refs.sort();
+                }
+            }
+        }
+    }
+
+    /// A `resources` / `components` entry of the kustomization in `dir`: a listed file, or
+    /// a directory with a kustomization. Remote URLs and missing paths resolve to nothing.
+    fn resolve(&self, dir: &Path, reference: &str) -> Option<Target> {
+        if reference.contains("://") || reference.starts_with("git@") {
+            return None;
+        }
+        let path = normalize(&dir.join(reference));
+        if self.kustomizations.contains_key(&path) {
+            Some(Target::Kustomization(path))
+        } else if self.files.contains(&path) {
+            Some(Target::File(path))
+        } else {
+            None
+        }
+    }
+}
+
+/// Removes `.` and folds `..` into the component before it, without touching the disk.
+pub fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                let folds = matches!(out.components().next_back(), Some(Component::Normal(_)));
+                if folds {
+                    out.pop();
+                } else if !out.has_root() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+fn file_name(path: &Path) -> Option<&str> {
+    path.file_name().and_then(|name| name.to_str())
+}
+
+fn parent_dir(path: &Path) -> &Path {
+    path.parent().unwrap_or(Path::new(""))
+}
+
+fn is_kustomization_path(path: &Path) -> bool {
+    file_name(path).is_some_and(is_kustomization_file_name)
+}
+
+fn is_yaml(path: &Path) -> bool {
+    path.extension()
+        .is_some_and(|ext| ext == "yaml" || ext == "yml")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalizes_lexically() {
+        let n = |p: &str| normalize(Path::new(p));
+        assert_eq!(n("a/./b/../c"), PathBuf::from("a/c"));
+        assert_eq!(n("a/../../b"), PathBuf::from("../b"));
+        assert_eq!(n("/a/../../b"), PathBuf::from("/b"));
+        assert_eq!(n("./x"), PathBuf::from("x"));
+    }
+}
