@@ -220,6 +220,55 @@ fn same_finding(a: &Value, b: &Value) -> bool {
     a["code"] == b["code"] && a["message"] == b["message"]
 }
 
+/// Neovim asks with the cursor position as the range and the line's
+/// diagnostics as context: their fixes are offered even when the cursor is
+/// not on the underlined text.
+#[test]
+fn fixes_for_context_diagnostics_away_from_the_cursor() {
+    let mut server = Server::start(Options::default());
+    let uri = "file:///tmp/context-fixes.yaml";
+    let diagnostics = server.open_and_wait(uri, FIXES_DOCUMENT);
+    let implicit = diagnostics
+        .iter()
+        .find(|d| d["code"] == "implicit-pull-policy")
+        .expect("an implicit-pull-policy diagnostic");
+    let line = implicit["range"]["start"]["line"].clone();
+    let cursor =
+        json!({"start": {"line": line, "character": 0}, "end": {"line": line, "character": 0}});
+    let response = server
+        .request(
+            "textDocument/codeAction",
+            json!({"textDocument": {"uri": uri}, "range": cursor,
+                   "context": {"diagnostics": [implicit], "only": ["quickfix"]}}),
+        )
+        .unwrap();
+    let actions = response.as_array().unwrap();
+    assert!(
+        actions.iter().any(|a| a["isPreferred"] == true
+            && a["title"]
+                .as_str()
+                .unwrap_or_default()
+                .starts_with("Insert `imagePullPolicy")),
+        "{actions:#?}"
+    );
+    // Without the diagnostic in the context, nothing at column 0 is fixable.
+    let response = server
+        .request(
+            "textDocument/codeAction",
+            json!({"textDocument": {"uri": uri}, "range": cursor,
+                   "context": {"diagnostics": [], "only": ["quickfix"]}}),
+        )
+        .unwrap();
+    assert!(
+        response
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|a| a["isPreferred"] != true),
+        "{response:#?}"
+    );
+}
+
 #[test]
 fn each_quick_fix_applies_and_is_reanalysed() {
     let mut server = Server::start(Options::default());

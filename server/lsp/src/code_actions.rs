@@ -8,8 +8,9 @@ use gitops_ls_analysis::suppress::{parse_directive, IGNORE_DIRECTIVE};
 use gitops_ls_analysis::text::LineIndex;
 use gitops_ls_analysis::{Analysis, Edit, Finding};
 use tower_lsp::lsp_types::{
-    CodeAction, CodeActionKind, CodeActionOrCommand, Diagnostic, DocumentChanges, OneOf,
-    OptionalVersionedTextDocumentIdentifier, Range, TextDocumentEdit, TextEdit, Url, WorkspaceEdit,
+    CodeAction, CodeActionKind, CodeActionOrCommand, Diagnostic, DocumentChanges, NumberOrString,
+    OneOf, OptionalVersionedTextDocumentIdentifier, Range, TextDocumentEdit, TextEdit, Url,
+    WorkspaceEdit,
 };
 
 use crate::diagnostics::diagnostic;
@@ -21,6 +22,9 @@ pub const FIX_ALL_KIND: &str = "source.fixAll.gitops-ls";
 pub struct Request<'a> {
     pub uri: &'a Url,
     pub range: Range,
+    /// The diagnostics the client sent as context: their fixes are offered
+    /// even when `range` (Neovim sends the cursor) does not touch them.
+    pub diagnostics: &'a [Diagnostic],
     pub only: Option<&'a [CodeActionKind]>,
     /// The client takes `documentChanges` (versioned edits).
     pub versioned: bool,
@@ -89,11 +93,20 @@ fn quick_fixes(analysis: &DocAnalysis, request: &Request) -> Vec<CodeAction> {
     let mut ignores: Vec<CodeAction> = Vec::new();
     let mut ignored: HashSet<(u32, &str)> = HashSet::new();
     let mut seen = 0;
-    'chunks: for chunk in analysis.chunks_in(request.range) {
+    let in_context = |range: Range, rule: &str| {
+        request.diagnostics.iter().any(|d| {
+            d.range == range
+                && matches!(&d.code, Some(NumberOrString::String(code)) if code == rule)
+        })
+    };
+    let searched = request.diagnostics.iter().fold(request.range, |all, d| {
+        Range::new(all.start.min(d.range.start), all.end.max(d.range.end))
+    });
+    'chunks: for chunk in analysis.chunks_in(searched) {
         let mut positions = analysis.positions(chunk);
         for finding in &chunk.data.findings {
             let range = positions.range(&finding.range);
-            if !overlaps(range, request.range) {
+            if !overlaps(range, request.range) && !in_context(range, finding.rule) {
                 continue;
             }
             seen += 1;

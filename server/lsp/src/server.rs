@@ -705,6 +705,7 @@ impl LanguageServer for Backend {
         let request = code_actions::Request {
             uri: &params.text_document.uri,
             range: params.range,
+            diagnostics: &params.context.diagnostics,
             only: params.context.only.as_deref(),
             versioned: self.inner.flags().versioned_edits,
             lazy_edits: self.inner.flags().resolve_edits,
@@ -727,6 +728,7 @@ impl LanguageServer for Backend {
         let request = code_actions::Request {
             uri: &uri,
             range: Range::default(),
+            diagnostics: &[],
             only: None,
             versioned: self.inner.flags().versioned_edits,
             lazy_edits: false,
