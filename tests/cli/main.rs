@@ -279,7 +279,7 @@ fn sarif_report_has_rules_regions_and_fixes() {
     assert_eq!(sarif["version"], "2.1.0");
     let run = &sarif["runs"][0];
     let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
-    assert_eq!(rules.len(), 13);
+    assert_eq!(rules.len(), 15);
     let result = run["results"]
         .as_array()
         .unwrap()
@@ -318,9 +318,9 @@ fn github_format_writes_workflow_annotations() {
 fn rules_and_explain() {
     let dir = tempfile::tempdir().unwrap();
     let listing = stdout(&run(dir.path(), &["rules"]));
-    assert_eq!(listing.lines().count(), 13);
+    assert_eq!(listing.lines().count(), 15);
     assert!(
-        listing.contains("implicit-pull-policy   warning"),
+        listing.contains("implicit-pull-policy    warning"),
         "{listing}"
     );
     let explained = run(dir.path(), &["explain", "latest-with-digest"]);
@@ -349,4 +349,54 @@ fn bundled_examples_report_what_the_readme_says() {
             "examples should show {rule}: {rules:?}"
         );
     }
+}
+
+#[test]
+fn kustomize_overlays_are_checked_across_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n      - name: web\n        image: nginx:1.25\n";
+    write(dir.path(), "base/deployment.yaml", base);
+    // No apiVersion / kind: still a kustomization, still linted.
+    write(
+        dir.path(),
+        "base/kustomization.yaml",
+        "resources: [deployment.yaml]\n",
+    );
+    let dev = "resources:\n  - ../../base\nimages:\n  - name: nginx\n    newTag: latest\n  - name: app\n    digest: \"12345\"\n";
+    write(dir.path(), "overlays/dev/kustomization.yaml", dev);
+    let (findings, output) = json_findings(dir.path(), &["--fail-on", "warning", "."]);
+    assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
+    let in_dev: Vec<&Value> = findings
+        .iter()
+        .filter(|f| {
+            f["path"]
+                .as_str()
+                .unwrap()
+                .ends_with("overlays/dev/kustomization.yaml")
+        })
+        .collect();
+    let rules: Vec<&str> = in_dev.iter().map(|f| f["rule"].as_str().unwrap()).collect();
+    assert_eq!(
+        rules,
+        ["overlay-changes-policy", "kustomize-image-entry"],
+        "{findings:#?}"
+    );
+    assert_eq!(in_dev[0]["range"]["start"]["line"], 5);
+    let message = in_dev[0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("from IfNotPresent to Always") && message.contains("base/deployment.yaml"),
+        "{message}"
+    );
+    assert_eq!(in_dev[1]["range"]["start"]["line"], 7);
+
+    // Off in the configuration: gone.
+    write(
+        dir.path(),
+        ".gitops-ls.yaml",
+        "rules:\n  overlay-changes-policy: off\n",
+    );
+    let (findings, _) = json_findings(dir.path(), &["."]);
+    assert!(rules_of(&findings)
+        .iter()
+        .all(|r| r != "overlay-changes-policy"));
 }

@@ -4,5 +4,6 @@
 mod client;
 mod config;
 mod features;
+mod gitops;
 mod protocol;
 mod robustness;

@@ -188,6 +188,8 @@ struct RawRules {
     require_pull_policy: Option<RuleSetting<RequirePullPolicyOptions>>,
     require_digest: Option<RuleSetting<SeverityOnly>>,
     allowed_registries: Option<RuleSetting<AllowedRegistriesOptions>>,
+    kustomize_image_entry: Option<RuleSetting<SeverityOnly>>,
+    overlay_changes_policy: Option<RuleSetting<SeverityOnly>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -230,6 +232,8 @@ impl Config {
             ("latest-with-digest", rules.latest_with_digest),
             ("always-with-digest", rules.always_with_digest),
             ("require-digest", rules.require_digest),
+            ("kustomize-image-entry", rules.kustomize_image_entry),
+            ("overlay-changes-policy", rules.overlay_changes_policy),
         ];
         for (id, setting) in simple {
             config.set(id, setting.and_then(|s| s.0.severity()));

@@ -4,7 +4,9 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use gitops_ls_analysis::{analyze, apply_edits, Analysis, Edit, Severity};
+use gitops_ls_analysis::gitops::workspace::normalize;
+use gitops_ls_analysis::gitops::{is_kustomization_file_name, FileSource, WorkspaceIndex};
+use gitops_ls_analysis::{analyze, apply_edits, rules, Analysis, Edit, Severity};
 use rayon::prelude::*;
 
 use crate::files::{discover, ConfigResolver, InputError};
@@ -60,6 +62,7 @@ pub fn run(args: &CheckArgs) -> ExitCode {
             FileOutcome::Failed(error) => errors.push(error),
         }
     }
+    cross_file_findings(args, &paths, &resolver, &mut files);
     let outcome = Outcome {
         files,
         errors,
@@ -75,6 +78,76 @@ pub fn run(args: &CheckArgs) -> ExitCode {
         eprintln!("gitops-ls: {}: {}", error.path.display(), error.message);
     }
     exit_status(&outcome, args.fail_on)
+}
+
+/// Reads the workspace from disk.
+struct Disk;
+
+impl FileSource for Disk {
+    fn read(&self, path: &Path) -> Option<String> {
+        let metadata = std::fs::metadata(path).ok()?;
+        if !metadata.is_file() || metadata.len() > gitops_ls_analysis::MAX_FILE_BYTES as u64 {
+            return None;
+        }
+        std::fs::read_to_string(path).ok()
+    }
+}
+
+/// The findings that need several files (`overlay-changes-policy`): the workspace index is
+/// built over the checked YAML files, and each finding joins the report of its file (a
+/// kustomization that was skipped as not Kubernetes is added).
+fn cross_file_findings(
+    args: &CheckArgs,
+    paths: &[PathBuf],
+    resolver: &ConfigResolver,
+    files: &mut Vec<FileResult>,
+) {
+    // Argo CD / Flux paths are relative to the repository root: the first folder checked.
+    let root = args
+        .paths
+        .iter()
+        .find(|path| path.is_dir())
+        .cloned()
+        .unwrap_or_else(|| PathBuf::from("."));
+    let mut index = WorkspaceIndex::build(root.clone(), paths.iter().cloned(), &Disk);
+    index.scan_deployers(&Disk);
+    let severity_of = |file: &Path, rule: &str| {
+        let Some(rule) = rules::rule(rule) else {
+            return Severity::Off;
+        };
+        match resolver.for_file(file) {
+            Ok(loaded) if !loaded.excludes(file) => loaded.config.severity(rule),
+            _ => Severity::Off,
+        }
+    };
+    let found = gitops_ls_analysis::gitops::findings(&index, &Disk, &root, &severity_of);
+    for (file, finding) in found {
+        let position = files
+            .iter()
+            .position(|result| normalize(&result.path) == file);
+        let position = match position {
+            Some(position) => position,
+            None => {
+                let (Some(text), Ok(loaded)) = (Disk.read(&file), resolver.for_file(&file)) else {
+                    continue;
+                };
+                let analysis = analyze(&text, &loaded.config);
+                files.push(FileResult {
+                    path: file.clone(),
+                    text,
+                    analysis,
+                    fixes_applied: 0,
+                });
+                files.len() - 1
+            }
+        };
+        let findings = &mut files[position].analysis.findings;
+        findings.push(finding);
+        findings.sort_by(|a, b| {
+            (a.range.start, a.range.end, a.rule).cmp(&(b.range.start, b.range.end, b.rule))
+        });
+    }
+    files.sort_by(|a, b| a.path.cmp(&b.path));
 }
 
 fn exit_status(outcome: &Outcome, fail_on: FailOn) -> ExitCode {
@@ -113,7 +186,11 @@ fn lint_file(path: &Path, resolver: &ConfigResolver, fix: bool) -> FileOutcome {
         Err(error) => return FileOutcome::Failed(error),
     };
     let analysis = analyze(&text, &loaded.config);
-    if !is_kubernetes_yaml(&analysis) {
+    let is_kustomization = path
+        .file_name()
+        .and_then(|name| name.to_str())
+        .is_some_and(is_kustomization_file_name);
+    if !is_kubernetes_yaml(&analysis) && !is_kustomization {
         return FileOutcome::NotKubernetes;
     }
     if !fix {

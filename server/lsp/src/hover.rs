@@ -2,8 +2,14 @@
 //! effective pull policy, why, the parsed reference and what the kubelet does.
 
 use std::fmt::Write;
+use std::path::{Path, PathBuf};
 
-use gitops_ls_analysis::image::PullPolicy;
+use gitops_ls_analysis::gitops::{
+    helm_images, ChartContext, EffectiveImage, FileSource, HelmImage, HelmValue, OverlayChain,
+    WorkspaceIndex,
+};
+
+use gitops_ls_analysis::image::{default_pull_policy, PullPolicy};
 use gitops_ls_analysis::k8s::{ContainerRole, Defaulting, EffectivePolicy, Field, UnknownPolicy};
 use gitops_ls_analysis::rules::ContainerFacts;
 use tower_lsp::lsp_types::{Hover, HoverContents, MarkupContent, MarkupKind, Position};
@@ -225,4 +231,201 @@ fn reference_section(facts: &ContainerFacts) -> Option<String> {
             Some(out)
         }
     }
+}
+
+/// The hovered container, located in the whole document, for the GitOps section.
+#[derive(Debug, Clone)]
+pub struct HoverTarget {
+    /// The container's own `image` value, in bytes of the whole document.
+    pub image_range: std::ops::Range<usize>,
+}
+
+/// The container under `pos` when it has an image of its own (what kustomize rewrites and
+/// what a Helm template renders).
+pub fn hover_target(analysis: &DocAnalysis, pos: Position) -> Option<HoverTarget> {
+    let offset = analysis.offset_at(pos);
+    let chunk = analysis.chunk_at_offset(offset)?;
+    let tree = analysis.tree(chunk);
+    let facts = tree.container_at(offset - chunk.range.start)?;
+    let image = facts.container.image.as_ref().filter(|image| image.own)?;
+    let start = chunk.range.start;
+    Some(HoverTarget {
+        image_range: start + image.value_range.start..start + image.value_range.end,
+    })
+}
+
+/// Appends a Markdown section to a hover.
+pub fn append_section(hover: &mut Hover, section: &str) {
+    if let HoverContents::Markup(markup) = &mut hover.contents {
+        markup.value.push_str("\n\n");
+        markup.value.push_str(section.trim_end());
+    }
+}
+
+/// At most this many overlay lines in a hover.
+const MAX_OVERLAY_LINES: usize = 12;
+
+/// What the kustomize overlays and the Helm chart of the workspace make of the hovered
+/// container: one line per overlay build (`overlays/prod: nginx:1.27 → IfNotPresent`), and
+/// for a chart template the image and policy rendered from `values.yaml`.
+pub fn gitops_section(
+    index: &WorkspaceIndex,
+    roots: &[PathBuf],
+    file: &Path,
+    text: &str,
+    target: &HoverTarget,
+    source: &dyn FileSource,
+) -> Option<String> {
+    let overlaps = |range: &std::ops::Range<usize>| {
+        range.start < target.image_range.end.max(target.image_range.start + 1)
+            && target.image_range.start < range.end.max(range.start + 1)
+    };
+    let mut out = String::new();
+    let (chains, images) = index.effective_images(file, text);
+    let lines: Vec<String> = images
+        .iter()
+        .filter(|image| overlaps(&image.image_range))
+        .map(|image| overlay_line(image, &chains[image.chain], roots))
+        .collect();
+    if !lines.is_empty() {
+        let _ = writeln!(
+            out,
+            "**Kustomize** (the image and policy each build deploys):\n"
+        );
+        for line in lines.iter().take(MAX_OVERLAY_LINES) {
+            let _ = writeln!(out, "- {line}");
+        }
+        if lines.len() > MAX_OVERLAY_LINES {
+            let _ = writeln!(out, "- … and {} more", lines.len() - MAX_OVERLAY_LINES);
+        }
+    }
+    if let Some(chart_dir) = index.chart_of(file) {
+        let chart = ChartContext::load(chart_dir, source);
+        let helm = helm_images(text, &chart);
+        if let Some(image) = helm
+            .iter()
+            .find(|image| image.image_range.as_ref().is_some_and(overlaps))
+        {
+            if !out.is_empty() {
+                out.push('\n');
+            }
+            let _ = writeln!(
+                out,
+                "**Helm** (chart `{}`): {}",
+                relative(chart_dir, roots),
+                helm_line(image)
+            );
+        }
+    }
+    (!out.is_empty()).then_some(out)
+}
+
+fn overlay_line(image: &EffectiveImage, chain: &OverlayChain, roots: &[PathBuf]) -> String {
+    let dir = chain.overlay.parent().unwrap_or(Path::new(""));
+    let mut label = relative(dir, roots);
+    if let Some(deployer) = &chain.deployer {
+        let name = deployer.name.as_deref().unwrap_or("(unnamed)");
+        let _ = write!(label, " via {} {name}", deployer.kind.kind_name());
+    }
+    let policy = image.policy.policy().map_or("unknown", PullPolicy::as_str);
+    let mut line = format!("{label}: {} → {policy}", image.image);
+    match (&image.policy, image.default_policy_change()) {
+        (_, Some((before, _))) => {
+            let _ = write!(line, " (default; {} as written)", before.as_str());
+        }
+        (EffectivePolicy::Explicit { .. }, None) => line.push_str(" (explicit)"),
+        (EffectivePolicy::Default { .. }, None) => line.push_str(" (default)"),
+        _ => {}
+    }
+    if !image.changed() {
+        line.push_str(", unchanged");
+    }
+    line
+}
+
+fn helm_line(image: &HelmImage) -> String {
+    let rendered = match &image.image {
+        HelmValue::Plain => "the image as written".to_owned(),
+        HelmValue::Resolved { value: Some(v), .. } => v.clone(),
+        HelmValue::Resolved { value: None, .. } => "null".to_owned(),
+        HelmValue::Unknown(reason) => format!("unknown (templated: {reason})"),
+    };
+    let policy = match &image.policy {
+        EffectivePolicy::Unknown(_) => "policy unknown".to_owned(),
+        policy => policy
+            .policy()
+            .map_or("policy unknown", PullPolicy::as_str)
+            .to_owned(),
+    };
+    format!("from values.yaml: {rendered}, {policy}")
+}
+
+/// `path` relative to the workspace folder that holds it.
+fn relative(path: &Path, roots: &[PathBuf]) -> String {
+    roots
+        .iter()
+        .find_map(|root| path.strip_prefix(root).ok())
+        .map_or_else(
+            || path.display().to_string(),
+            |rel| {
+                let rel = rel.display().to_string();
+                if rel.is_empty() {
+                    ".".to_owned()
+                } else {
+                    rel
+                }
+            },
+        )
+}
+
+/// Hover on an `images:` entry of a kustomization file: the containers it rewrites in the
+/// builds that include the kustomization. Returns the Markdown and the entry's byte range.
+pub fn entry_hover(
+    index: &WorkspaceIndex,
+    roots: &[PathBuf],
+    file: &Path,
+    offset: usize,
+    source: &dyn FileSource,
+) -> Option<(String, std::ops::Range<usize>)> {
+    let kustomization = index.kustomization(file)?;
+    let (position, entry) = kustomization
+        .images
+        .iter()
+        .enumerate()
+        .find(|(_, entry)| entry.range.start <= offset && offset <= entry.range.end)?;
+    let usage = index.entry_usage(file, source);
+    let rewrites = &usage.get(position)?.rewrites;
+    let mut out = format!("**kustomize `images:` entry** `{}`\n\n", entry.image.name);
+    if rewrites.is_empty() {
+        out.push_str(
+            "Matches no container of the manifests the builds of this kustomization gather \
+             (in this workspace).",
+        );
+        return Some((out, entry.range.clone()));
+    }
+    let _ = writeln!(out, "Rewrites {} container(s):\n", rewrites.len());
+    for rewrite in rewrites.iter().take(MAX_OVERLAY_LINES) {
+        let name = rewrite.container_name.as_deref().unwrap_or("?");
+        let (before, _) = default_pull_policy(&rewrite.before);
+        let (after, _) = default_pull_policy(&rewrite.after);
+        let mut line = format!(
+            "- {} ({name}): {} → {}",
+            relative(&rewrite.file, roots),
+            rewrite.before,
+            rewrite.after
+        );
+        if before != after {
+            let _ = write!(
+                line,
+                " (default policy {} → {} where none is set)",
+                before.as_str(),
+                after.as_str()
+            );
+        }
+        let _ = writeln!(out, "{line}");
+    }
+    if rewrites.len() > MAX_OVERLAY_LINES {
+        let _ = writeln!(out, "- … and {} more", rewrites.len() - MAX_OVERLAY_LINES);
+    }
+    Some((out.trim_end().to_owned(), entry.range.clone()))
 }

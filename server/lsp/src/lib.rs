@@ -19,6 +19,7 @@ pub mod config;
 pub mod diagnostics;
 pub mod documents;
 pub mod encoding;
+pub mod gitops_index;
 pub mod hover;
 pub mod inlay_hints;
 pub mod panic_guard;

@@ -12,7 +12,7 @@
 //! a version older than the document's.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::Duration;
@@ -29,8 +29,10 @@ use crate::config::{is_config_file, ConfigStore, Settings, SECTION};
 use crate::diagnostics::{Publish, PublishParams};
 use crate::documents::{Document, Documents};
 use crate::encoding::PositionEncoding;
+use crate::gitops_index::{is_indexed_file, GitopsIndex, OpenFirst};
 use crate::snapshot::{self, DocAnalysis, DocKind, Job};
 use crate::{hover, inlay_hints, symbols};
+use gitops_ls_analysis::gitops::is_kustomization_file_name;
 
 /// How long a request waits for the analysis of its document version.
 const ANALYSIS_WAIT: Duration = Duration::from_secs(60);
@@ -81,6 +83,8 @@ struct Inner {
     /// Bumped whenever settings arrive: a pulled answer is dropped when
     /// newer settings were pushed while it was on its way.
     settings_generation: AtomicU64,
+    /// Kustomizations, Argo CD / Flux overrides and charts of the workspace, for hovers.
+    gitops: GitopsIndex,
 }
 
 pub fn build_service() -> (LspService<Backend>, tower_lsp::ClientSocket) {
@@ -94,6 +98,7 @@ pub fn build_service() -> (LspService<Backend>, tower_lsp::ClientSocket) {
             publish_lock: tokio::sync::Mutex::new(()),
             next_epoch: AtomicU64::new(1),
             settings_generation: AtomicU64::new(0),
+            gitops: GitopsIndex::default(),
         }),
     });
     let builder = if test_panic_marker().is_some() {
@@ -402,6 +407,133 @@ impl Inner {
         }
     }
 
+    /// The texts of the open documents `wanted` by the GitOps index (copied: only the few
+    /// it reads, never every open manifest).
+    fn open_texts(&self, wanted: impl Fn(&Path) -> bool) -> OpenFirst {
+        let docs = self.documents.lock();
+        let open = docs
+            .iter()
+            .filter_map(|(uri, doc)| Some((uri.to_file_path().ok()?, doc)))
+            .filter(|(path, _)| is_indexed_file(path) && wanted(path))
+            .map(|(path, doc)| (path, doc.rope.to_string()))
+            .collect();
+        OpenFirst { open }
+    }
+
+    /// Re-reads changed YAML files into the GitOps index, off the async runtime.
+    fn gitops_files_changed(self: &Arc<Self>, paths: Vec<PathBuf>) {
+        let paths: Vec<PathBuf> = paths.into_iter().filter(|p| is_indexed_file(p)).collect();
+        if paths.is_empty() {
+            return;
+        }
+        let source = self.open_texts(|path| paths.iter().any(|p| p == path));
+        let inner = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let outcome = catch_unwind(AssertUnwindSafe(|| {
+                inner.gitops.refresh(&paths, &source);
+            }));
+            if outcome.is_err() {
+                eprintln!("gitops-ls: updating the kustomize/Helm index panicked");
+            }
+        });
+    }
+
+    /// The kustomize overlays / Helm values section of a hover, computed on the blocking
+    /// pool (the index is built on first use).
+    async fn gitops_hover(
+        self: &Arc<Self>,
+        uri: &Url,
+        analysis: &Arc<DocAnalysis>,
+        position: Position,
+    ) -> Option<String> {
+        let path = uri.to_file_path().ok()?;
+        let roots = lock(&self.config).workspace_folders().to_vec();
+        if roots.is_empty() {
+            return None;
+        }
+        // The hovered file's text is the analysis's; kustomizations and chart files are read
+        // from the open documents first (their unsaved edits count).
+        let source = self.open_texts(|path| {
+            let name = path.file_name().and_then(|name| name.to_str());
+            name.is_some_and(|name| {
+                is_kustomization_file_name(name) || name == "values.yaml" || name == "Chart.yaml"
+            })
+        });
+        let inner = self.clone();
+        let analysis = analysis.clone();
+        tokio::task::spawn_blocking(move || {
+            catch_unwind(AssertUnwindSafe(|| {
+                let target = hover::hover_target(&analysis, position)?;
+                inner
+                    .gitops
+                    .with_index(&roots, &source, |index| {
+                        hover::gitops_section(
+                            index,
+                            &roots,
+                            &path,
+                            &analysis.text,
+                            &target,
+                            &source,
+                        )
+                    })
+                    .flatten()
+            }))
+            .ok()
+            .flatten()
+        })
+        .await
+        .ok()
+        .flatten()
+    }
+
+    /// Hover on an `images:` entry of an open kustomization file: the containers it
+    /// rewrites (blocking pool, like [`Self::gitops_hover`]).
+    async fn images_entry_hover(
+        self: &Arc<Self>,
+        uri: &Url,
+        analysis: &Arc<DocAnalysis>,
+        position: Position,
+    ) -> Option<Hover> {
+        let path = uri.to_file_path().ok()?;
+        let name = path.file_name().and_then(|name| name.to_str())?;
+        if !is_kustomization_file_name(name) {
+            return None;
+        }
+        let roots = lock(&self.config).workspace_folders().to_vec();
+        if roots.is_empty() {
+            return None;
+        }
+        let source = self.open_texts(|open| open == path);
+        let inner = self.clone();
+        let analysis = analysis.clone();
+        tokio::task::spawn_blocking(move || {
+            catch_unwind(AssertUnwindSafe(|| {
+                let offset = analysis.offset_at(position);
+                let (value, range) = inner
+                    .gitops
+                    .with_index(&roots, &source, |index| {
+                        hover::entry_hover(index, &roots, &path, offset, &source)
+                    })
+                    .flatten()?;
+                Some(Hover {
+                    contents: HoverContents::Markup(MarkupContent {
+                        kind: MarkupKind::Markdown,
+                        value,
+                    }),
+                    range: Some(Range::new(
+                        analysis.position_at(range.start),
+                        analysis.position_at(range.end),
+                    )),
+                })
+            }))
+            .ok()
+            .flatten()
+        })
+        .await
+        .ok()
+        .flatten()
+    }
+
     fn config_files_changed(self: &Arc<Self>, paths: Vec<PathBuf>) {
         if paths.is_empty() {
             return;
@@ -537,13 +669,18 @@ impl LanguageServer for Backend {
         }
         if flags.watch_files_dynamically {
             let options = DidChangeWatchedFilesRegistrationOptions {
-                watchers: vec![FileSystemWatcher {
-                    glob_pattern: GlobPattern::String(format!(
-                        "**/{}",
-                        gitops_ls_analysis::config::CONFIG_FILE_NAME
-                    )),
+                watchers: [
+                    format!("**/{}", gitops_ls_analysis::config::CONFIG_FILE_NAME),
+                    // Kustomizations, manifests, charts and values for the GitOps index.
+                    "**/*.{yaml,yml}".to_owned(),
+                    "**/Kustomization".to_owned(),
+                ]
+                .into_iter()
+                .map(|glob| FileSystemWatcher {
+                    glob_pattern: GlobPattern::String(glob),
                     kind: None,
-                }],
+                })
+                .collect(),
             };
             let registration = Registration {
                 id: "gitops-ls-config-watcher".to_owned(),
@@ -612,8 +749,12 @@ impl LanguageServer for Backend {
 
     async fn did_save(&self, params: DidSaveTextDocumentParams) {
         let path = params.text_document.uri.to_file_path().ok();
-        if let Some(path) = path.filter(|p| is_config_file(p)) {
-            self.inner.config_files_changed(vec![path]);
+        if let Some(path) = path {
+            if is_config_file(&path) {
+                self.inner.config_files_changed(vec![path]);
+            } else {
+                self.inner.gitops_files_changed(vec![path]);
+            }
         }
     }
 
@@ -627,6 +768,10 @@ impl LanguageServer for Backend {
             return;
         }
         let path = uri.to_file_path().ok();
+        if let Some(path) = &path {
+            // Unsaved edits of a kustomization counted while it was open: back to the disk.
+            inner.gitops_files_changed(vec![path.clone()]);
+        }
         let diagnostics = match path.as_deref().filter(|p| is_config_file(p)) {
             // A broken config file stays reported while closed.
             Some(path) => lock(&inner.config).file_diagnostics(path, inner.flags().encoding),
@@ -654,13 +799,13 @@ impl LanguageServer for Backend {
     }
 
     async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {
-        let paths: Vec<PathBuf> = params
+        let (config, others): (Vec<PathBuf>, Vec<PathBuf>) = params
             .changes
             .into_iter()
             .filter_map(|change| change.uri.to_file_path().ok())
-            .filter(|path| is_config_file(path))
-            .collect();
-        self.inner.config_files_changed(paths);
+            .partition(|path| is_config_file(path));
+        self.inner.config_files_changed(config);
+        self.inner.gitops_files_changed(others);
     }
 
     async fn did_change_workspace_folders(&self, params: DidChangeWorkspaceFoldersParams) {
@@ -691,7 +836,20 @@ impl LanguageServer for Backend {
         let Some(analysis) = self.inner.current_analysis(&uri).await? else {
             return Ok(None);
         };
-        Ok(hover::hover(&analysis, position.position))
+        let Some(mut found) = hover::hover(&analysis, position.position) else {
+            return Ok(self
+                .inner
+                .images_entry_hover(&uri, &analysis, position.position)
+                .await);
+        };
+        let section = self
+            .inner
+            .gitops_hover(&uri, &analysis, position.position)
+            .await;
+        if let Some(section) = section {
+            hover::append_section(&mut found, &section);
+        }
+        Ok(Some(found))
     }
 
     async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {

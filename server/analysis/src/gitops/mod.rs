@@ -8,12 +8,15 @@
 //! - [`mod@image_fields`], [`chain`] and [`effective`]: where the transformer looks in a
 //!   manifest, and running an overlay's entries over each image it finds.
 //! - [`helm`]: chart templates rendered against `values.yaml` for the simple shapes.
+//! - [`mod@findings`]: cross-file findings from the index (`overlay-changes-policy`), shared
+//!   by the CLI and the language server.
 //!
 //! Everything here is pure: files come in through [`workspace::FileSource`].
 
 pub mod chain;
 pub mod deployers;
 pub mod effective;
+pub mod findings;
 mod go_regex;
 pub mod helm;
 pub mod image_fields;
@@ -27,6 +30,7 @@ pub use deployers::{
     MergedEntry,
 };
 pub use effective::{effective_images, EffectiveImage, EntryRewrite, EntryUsage};
+pub use findings::findings;
 pub use helm::{helm_images, resolve_scalar, ChartContext, HelmImage, HelmValue};
 pub use image_fields::{image_fields, ImageField};
 pub use kustomization::{

@@ -11,9 +11,11 @@ mod if_not_present_latest;
 mod implicit_pull_policy;
 mod invalid_image;
 mod invalid_pull_policy;
+mod kustomize_image_entry;
 mod latest_tag;
 mod latest_with_digest;
 mod never_pull_policy;
+mod overlay_changes_policy;
 mod require_digest;
 mod require_pull_policy;
 mod yaml_syntax;
@@ -46,7 +48,7 @@ pub struct Rule {
 }
 
 /// Every rule, in the order they are documented.
-pub static RULES: [&Rule; 13] = [
+pub static RULES: [&Rule; 15] = [
     &yaml_syntax::RULE,
     &duplicate_key::RULE,
     &invalid_pull_policy::RULE,
@@ -60,6 +62,8 @@ pub static RULES: [&Rule; 13] = [
     &require_pull_policy::RULE,
     &require_digest::RULE,
     &allowed_registries::RULE,
+    &kustomize_image_entry::RULE,
+    &overlay_changes_policy::RULE,
 ];
 
 pub fn rule(id: &str) -> Option<&'static Rule> {
