@@ -1,5 +1,6 @@
 //! `gitops-ls check`: lint files, optionally fix them, report, pick the exit status.
 
+use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -31,7 +32,8 @@ pub struct Outcome {
 
 enum FileOutcome {
     Linted(FileResult),
-    NotKubernetes,
+    /// Kept for the cross-file index, which reads Argo CD / Flux objects.
+    NotKubernetes(PathBuf, String),
     Excluded,
     Failed(InputError),
 }
@@ -50,6 +52,7 @@ pub fn run(args: &CheckArgs) -> ExitCode {
         .map(|path| lint_file(path, &resolver, args.fix))
         .collect();
     let mut files = Vec::new();
+    let mut other_yaml = Vec::new();
     let mut yaml_files = 0;
     for result in results {
         match result {
@@ -57,12 +60,15 @@ pub fn run(args: &CheckArgs) -> ExitCode {
                 yaml_files += 1;
                 files.push(file);
             }
-            FileOutcome::NotKubernetes => yaml_files += 1,
+            FileOutcome::NotKubernetes(path, text) => {
+                yaml_files += 1;
+                other_yaml.push((path, text));
+            }
             FileOutcome::Excluded => {}
             FileOutcome::Failed(error) => errors.push(error),
         }
     }
-    cross_file_findings(args, &paths, &resolver, &mut files);
+    cross_file_findings(args, &paths, &resolver, &mut files, &other_yaml);
     let outcome = Outcome {
         files,
         errors,
@@ -83,6 +89,20 @@ pub fn run(args: &CheckArgs) -> ExitCode {
 /// Reads the workspace from disk.
 struct Disk;
 
+/// The texts this run already read (as they are after `--fix`), then the disk.
+struct AlreadyRead<'a> {
+    texts: HashMap<PathBuf, &'a str>,
+}
+
+impl FileSource for AlreadyRead<'_> {
+    fn read(&self, path: &Path) -> Option<String> {
+        match self.texts.get(&normalize(path)) {
+            Some(text) => Some((*text).to_owned()),
+            None => Disk.read(path),
+        }
+    }
+}
+
 impl FileSource for Disk {
     fn read(&self, path: &Path) -> Option<String> {
         let metadata = std::fs::metadata(path).ok()?;
@@ -101,6 +121,7 @@ fn cross_file_findings(
     paths: &[PathBuf],
     resolver: &ConfigResolver,
     files: &mut Vec<FileResult>,
+    other_yaml: &[(PathBuf, String)],
 ) {
     // Argo CD / Flux paths are relative to the repository root: the first folder checked.
     let root = args
@@ -109,8 +130,20 @@ fn cross_file_findings(
         .find(|path| path.is_dir())
         .cloned()
         .unwrap_or_else(|| PathBuf::from("."));
-    let mut index = WorkspaceIndex::build(root.clone(), paths.iter().cloned(), &Disk);
-    index.scan_deployers(&Disk);
+    let source = AlreadyRead {
+        texts: files
+            .iter()
+            .map(|file| (file.path.as_path(), file.text.as_str()))
+            .chain(
+                other_yaml
+                    .iter()
+                    .map(|(path, text)| (path.as_path(), text.as_str())),
+            )
+            .map(|(path, text)| (normalize(path), text))
+            .collect(),
+    };
+    let mut index = WorkspaceIndex::build(root.clone(), paths.iter().cloned(), &source);
+    index.scan_deployers(&source);
     let severity_of = |file: &Path, rule: &str| {
         let Some(rule) = rules::rule(rule) else {
             return Severity::Off;
@@ -120,7 +153,8 @@ fn cross_file_findings(
             _ => Severity::Off,
         }
     };
-    let found = gitops_ls_analysis::gitops::findings(&index, &Disk, &root, &severity_of);
+    let found = gitops_ls_analysis::gitops::findings(&index, &source, &root, &severity_of);
+    drop(source);
     for (file, finding) in found {
         let position = files
             .iter()
@@ -191,7 +225,7 @@ fn lint_file(path: &Path, resolver: &ConfigResolver, fix: bool) -> FileOutcome {
         .and_then(|name| name.to_str())
         .is_some_and(is_kustomization_file_name);
     if !is_kubernetes_yaml(&analysis) && !is_kustomization {
-        return FileOutcome::NotKubernetes;
+        return FileOutcome::NotKubernetes(path.to_path_buf(), text);
     }
     if !fix {
         return FileOutcome::Linted(FileResult {
