@@ -1,6 +1,6 @@
 //! `always-with-digest`: Always on a digest-pinned image (off by default).
 
-use super::{Rule, RuleContext, RuleMeta};
+use super::{report_written_policy, ContainerFacts, Rule, RuleContext, RuleMeta};
 use crate::finding::{Finding, Severity};
 use crate::image::PullPolicy;
 
@@ -19,31 +19,20 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(ctx: &RuleContext, out: &mut Vec<Finding>) {
-    for facts in ctx.containers {
-        let Some(policy) = ctx.own_policy(facts) else {
-            continue;
-        };
-        let pinned = facts
+    let pinned = |facts: &ContainerFacts| {
+        facts
             .valid_reference()
-            .is_some_and(|reference| reference.digest.is_some());
-        if policy.text.as_deref() != Some("Always") || !pinned {
-            continue;
-        }
-        let message = "imagePullPolicy Always on a digest-pinned image: every container start \
-                       needs the registry although the content cannot change"
-            .to_owned();
-        let fixes = ctx
-            .policy_fix(facts, PullPolicy::IfNotPresent, false)
-            .into_iter()
-            .collect();
-        out.push(ctx.finding(
-            &RULE,
-            policy.value_range.clone(),
-            message,
-            Some(facts),
-            fixes,
-        ));
-    }
+            .is_some_and(|reference| reference.digest.is_some())
+    };
+    report_written_policy(
+        ctx,
+        &RULE,
+        out,
+        (PullPolicy::Always, PullPolicy::IfNotPresent),
+        pinned,
+        "imagePullPolicy Always on a digest-pinned image: every container start needs the \
+         registry although the content cannot change",
+    );
 }
 
 #[cfg(test)]

@@ -233,6 +233,30 @@ impl RuleContext<'_> {
     }
 }
 
+/// Reports every container whose own policy is `written` and for which
+/// `applies` holds, at the policy value, suggesting `instead` (a change of
+/// behaviour, so never a safe fix).
+pub fn report_written_policy(
+    ctx: &RuleContext,
+    rule: &Rule,
+    out: &mut Vec<Finding>,
+    (written, instead): (PullPolicy, PullPolicy),
+    applies: impl Fn(&ContainerFacts) -> bool,
+    message: &str,
+) {
+    for facts in ctx.containers {
+        let Some(policy) = ctx.own_policy(facts) else {
+            continue;
+        };
+        if policy.text.as_deref() != Some(written.as_str()) || !applies(facts) {
+            continue;
+        }
+        let fixes = ctx.policy_fix(facts, instead, false).into_iter().collect();
+        let range = policy.value_range.clone();
+        out.push(ctx.finding(rule, range, message.to_owned(), Some(facts), fixes));
+    }
+}
+
 /// A `latest` tag, or no tag and no digest (read as `:latest`).
 pub fn is_latest_without_digest(reference: &ImageReference) -> bool {
     reference.digest.is_none() && reference.tag.as_deref().is_none_or(|tag| tag == "latest")

@@ -1,6 +1,6 @@
 //! `never-pull-policy`: `imagePullPolicy: Never`.
 
-use super::{Rule, RuleContext, RuleMeta};
+use super::{report_written_policy, Rule, RuleContext, RuleMeta};
 use crate::finding::{Finding, Severity};
 use crate::image::PullPolicy;
 
@@ -19,28 +19,15 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(ctx: &RuleContext, out: &mut Vec<Finding>) {
-    for facts in ctx.containers {
-        let Some(policy) = ctx.own_policy(facts) else {
-            continue;
-        };
-        if policy.text.as_deref() != Some("Never") {
-            continue;
-        }
-        let message = "imagePullPolicy Never: the Pod fails with ErrImageNeverPull on any node \
-                       that does not already have the image"
-            .to_owned();
-        let fixes = ctx
-            .policy_fix(facts, PullPolicy::IfNotPresent, false)
-            .into_iter()
-            .collect();
-        out.push(ctx.finding(
-            &RULE,
-            policy.value_range.clone(),
-            message,
-            Some(facts),
-            fixes,
-        ));
-    }
+    report_written_policy(
+        ctx,
+        &RULE,
+        out,
+        (PullPolicy::Never, PullPolicy::IfNotPresent),
+        |_| true,
+        "imagePullPolicy Never: the Pod fails with ErrImageNeverPull on any node that does not \
+         already have the image",
+    );
 }
 
 #[cfg(test)]
