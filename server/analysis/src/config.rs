@@ -38,7 +38,6 @@ pub const CONFIG_FILE_NAME: &str = ".gitops-ls.yaml";
 pub struct Config {
     severities: HashMap<&'static str, Severity>,
     pub options: RuleOptions,
-    exclude_patterns: Vec<String>,
     exclude: Option<GlobSet>,
 }
 
@@ -306,7 +305,6 @@ impl Config {
             .build()
             .map_err(|error| error_at_key(text, "exclude", format!("exclude: {error}")))?;
         self.exclude = Some(set);
-        self.exclude_patterns = patterns;
         Ok(())
     }
 
@@ -323,10 +321,6 @@ impl Config {
         self.exclude
             .as_ref()
             .is_some_and(|set| set.is_match(relative_path))
-    }
-
-    pub fn exclude_patterns(&self) -> &[String] {
-        &self.exclude_patterns
     }
 }
 

@@ -461,29 +461,16 @@ impl Inner {
         });
         let inner = self.clone();
         let analysis = analysis.clone();
-        tokio::task::spawn_blocking(move || {
-            catch_unwind(AssertUnwindSafe(|| {
-                let target = hover::hover_target(&analysis, position)?;
-                inner
-                    .gitops
-                    .with_index(&roots, &source, |index| {
-                        hover::gitops_section(
-                            index,
-                            &roots,
-                            &path,
-                            &analysis.text,
-                            &target,
-                            &source,
-                        )
-                    })
-                    .flatten()
-            }))
-            .ok()
-            .flatten()
+        blocking(move || {
+            let target = hover::hover_target(&analysis, position)?;
+            inner
+                .gitops
+                .with_index(&roots, &source, |index| {
+                    hover::gitops_section(index, &roots, &path, &analysis.text, &target, &source)
+                })
+                .flatten()
         })
         .await
-        .ok()
-        .flatten()
     }
 
     /// Hover on an `images:` entry of an open kustomization file: the containers it
@@ -506,32 +493,26 @@ impl Inner {
         let source = self.open_texts(|open| open == path);
         let inner = self.clone();
         let analysis = analysis.clone();
-        tokio::task::spawn_blocking(move || {
-            catch_unwind(AssertUnwindSafe(|| {
-                let offset = analysis.offset_at(position);
-                let (value, range) = inner
-                    .gitops
-                    .with_index(&roots, &source, |index| {
-                        hover::entry_hover(index, &roots, &path, offset, &source)
-                    })
-                    .flatten()?;
-                Some(Hover {
-                    contents: HoverContents::Markup(MarkupContent {
-                        kind: MarkupKind::Markdown,
-                        value,
-                    }),
-                    range: Some(Range::new(
-                        analysis.position_at(range.start),
-                        analysis.position_at(range.end),
-                    )),
+        blocking(move || {
+            let offset = analysis.offset_at(position);
+            let (value, range) = inner
+                .gitops
+                .with_index(&roots, &source, |index| {
+                    hover::entry_hover(index, &roots, &path, offset, &source)
                 })
-            }))
-            .ok()
-            .flatten()
+                .flatten()?;
+            Some(Hover {
+                contents: HoverContents::Markup(MarkupContent {
+                    kind: MarkupKind::Markdown,
+                    value,
+                }),
+                range: Some(Range::new(
+                    analysis.position_at(range.start),
+                    analysis.position_at(range.end),
+                )),
+            })
         })
         .await
-        .ok()
-        .flatten()
     }
 
     fn config_files_changed(self: &Arc<Self>, paths: Vec<PathBuf>) {
@@ -552,6 +533,17 @@ impl Inner {
         tokio::spawn(async move { inner.publish_config_reports(reports).await });
         self.schedule_all();
     }
+}
+
+/// Runs `work` on the blocking pool, off the async runtime; a panic in it (or a
+/// cancelled task) answers `None`, like a request with nothing to show.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Option<T> + Send + 'static,
+) -> Option<T> {
+    tokio::task::spawn_blocking(move || catch_unwind(AssertUnwindSafe(work)).ok().flatten())
+        .await
+        .ok()
+        .flatten()
 }
 
 fn workspace_folder_paths(params: &InitializeParams) -> Vec<PathBuf> {

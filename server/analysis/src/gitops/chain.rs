@@ -46,6 +46,25 @@ pub struct RewriteSite {
 }
 
 impl RewriteSite {
+    /// Reached by both filters (`containers` under `spec` or `spec.template.spec`).
+    #[cfg(test)]
+    pub(crate) const BOTH: RewriteSite = RewriteSite {
+        legacy: true,
+        field_spec: true,
+    };
+    /// Reached only by the key-name walk (`containers` elsewhere).
+    #[cfg(test)]
+    pub(crate) const LEGACY: RewriteSite = RewriteSite {
+        legacy: true,
+        field_spec: false,
+    };
+    /// Reached only by the field specs (image volumes).
+    #[cfg(test)]
+    pub(crate) const FIELD_SPEC: RewriteSite = RewriteSite {
+        legacy: false,
+        field_spec: true,
+    };
+
     /// Whether the transformer touches the image at all.
     pub fn is_reached(self) -> bool {
         self.legacy || self.field_spec
@@ -81,15 +100,6 @@ mod tests {
     use super::*;
     use crate::gitops::kustomize_image::ImageOverride;
 
-    const BOTH: RewriteSite = RewriteSite {
-        legacy: true,
-        field_spec: true,
-    };
-    const LEGACY: RewriteSite = RewriteSite {
-        legacy: true,
-        field_spec: false,
-    };
-
     #[test]
     fn tag_suffix_is_appended_once_per_filter() {
         let entry = ChainEntry {
@@ -106,11 +116,14 @@ mod tests {
         };
         let chain = [entry];
         assert_eq!(
-            apply_chain("redis:6", &chain, BOTH).0,
+            apply_chain("redis:6", &chain, RewriteSite::BOTH).0,
             "redis:6-alpine-alpine"
         );
-        assert_eq!(apply_chain("redis:6", &chain, LEGACY).0, "redis:6-alpine");
-        let (image, steps) = apply_chain("nginx:1", &chain, BOTH);
+        assert_eq!(
+            apply_chain("redis:6", &chain, RewriteSite::LEGACY).0,
+            "redis:6-alpine"
+        );
+        let (image, steps) = apply_chain("nginx:1", &chain, RewriteSite::BOTH);
         assert_eq!((image.as_str(), steps.len()), ("nginx:1", 0));
     }
 }

@@ -282,19 +282,6 @@ impl Finder<'_> {
 mod tests {
     use super::*;
 
-    const BOTH: RewriteSite = RewriteSite {
-        legacy: true,
-        field_spec: true,
-    };
-    const LEGACY: RewriteSite = RewriteSite {
-        legacy: true,
-        field_spec: false,
-    };
-    const FIELD_SPEC: RewriteSite = RewriteSite {
-        legacy: false,
-        field_spec: true,
-    };
-
     fn sites(text: &str) -> Vec<(String, RewriteSite)> {
         image_fields(text, &YamlFile::parse(text))
             .into_iter()
@@ -350,17 +337,26 @@ items:
         assert_eq!(
             sites(text),
             [
-                ("spec.template.spec.containers[0]".to_owned(), BOTH),
-                ("spec.template.spec.initContainers[0]".to_owned(), BOTH),
-                ("spec.template.spec.volumes[0].image".to_owned(), FIELD_SPEC),
+                (
+                    "spec.template.spec.containers[0]".to_owned(),
+                    RewriteSite::BOTH
+                ),
+                (
+                    "spec.template.spec.initContainers[0]".to_owned(),
+                    RewriteSite::BOTH
+                ),
+                (
+                    "spec.template.spec.volumes[0].image".to_owned(),
+                    RewriteSite::FIELD_SPEC
+                ),
                 (
                     "spec.jobTemplate.spec.template.spec.containers[0]".to_owned(),
-                    LEGACY
+                    RewriteSite::LEGACY
                 ),
-                ("spec.containers[0]".to_owned(), BOTH),
-                ("spec.deep.containers[0]".to_owned(), LEGACY),
-                ("spec.containers[0]".to_owned(), FIELD_SPEC),
-                ("items[0].spec.containers[1]".to_owned(), BOTH),
+                ("spec.containers[0]".to_owned(), RewriteSite::BOTH),
+                ("spec.deep.containers[0]".to_owned(), RewriteSite::LEGACY),
+                ("spec.containers[0]".to_owned(), RewriteSite::FIELD_SPEC),
+                ("items[0].spec.containers[1]".to_owned(), RewriteSite::BOTH),
             ]
         );
         let fields = image_fields(text, &YamlFile::parse(text));

@@ -310,14 +310,6 @@ pub fn lookup_built_in_kind(kind: &str) -> KindMatch {
         .map_or(KindMatch::Unknown, KindMatch::Known)
 }
 
-/// Every (group, kind) this module knows, for documentation and tests.
-pub fn known_kinds() -> impl Iterator<Item = (&'static str, &'static str)> {
-    BUILT_IN
-        .iter()
-        .chain(CUSTOM)
-        .flat_map(|spec| spec.kinds.iter().map(move |kind| (spec.group, *kind)))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
