@@ -279,7 +279,7 @@ fn sarif_report_has_rules_regions_and_fixes() {
     assert_eq!(sarif["version"], "2.1.0");
     let run = &sarif["runs"][0];
     let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
-    assert_eq!(rules.len(), 15);
+    assert_eq!(rules.len(), gitops_ls_analysis::rules::RULES.len());
     let result = run["results"]
         .as_array()
         .unwrap()
@@ -318,9 +318,17 @@ fn github_format_writes_workflow_annotations() {
 fn rules_and_explain() {
     let dir = tempfile::tempdir().unwrap();
     let listing = stdout(&run(dir.path(), &["rules"]));
-    assert_eq!(listing.lines().count(), 15);
-    assert!(
-        listing.contains("implicit-pull-policy    warning"),
+    assert_eq!(
+        listing.lines().count(),
+        gitops_ls_analysis::rules::RULES.len()
+    );
+    let implicit = listing
+        .lines()
+        .find(|line| line.starts_with("implicit-pull-policy "))
+        .unwrap_or_default();
+    assert_eq!(
+        implicit.split_whitespace().nth(1),
+        Some("warning"),
         "{listing}"
     );
     let explained = run(dir.path(), &["explain", "latest-with-digest"]);
@@ -378,7 +386,11 @@ fn kustomize_overlays_are_checked_across_files() {
     let rules: Vec<&str> = in_dev.iter().map(|f| f["rule"].as_str().unwrap()).collect();
     assert_eq!(
         rules,
-        ["overlay-changes-policy", "kustomize-image-entry"],
+        [
+            "overlay-changes-policy",
+            "unused-image-entry",
+            "kustomize-image-entry"
+        ],
         "{findings:#?}"
     );
     assert_eq!(in_dev[0]["range"]["start"]["line"], 5);
@@ -387,7 +399,42 @@ fn kustomize_overlays_are_checked_across_files() {
         message.contains("from IfNotPresent to Always") && message.contains("base/deployment.yaml"),
         "{message}"
     );
-    assert_eq!(in_dev[1]["range"]["start"]["line"], 7);
+    // The base container the entry changes is a related location.
+    let related = &in_dev[0]["related"][0];
+    assert!(related["path"]
+        .as_str()
+        .unwrap()
+        .ends_with("base/deployment.yaml"));
+    assert_eq!(related["range"]["start"]["line"], 10);
+    assert_eq!(related["range"]["start"]["column"], 16);
+    // `app` is in no manifest of the build.
+    assert_eq!(in_dev[1]["range"]["start"]["line"], 6);
+    assert_eq!(in_dev[2]["range"]["start"]["line"], 7);
+
+    // The base's implicit-pull-policy fix would pin IfNotPresent for the dev build too:
+    // offered, but not applied by --fix.
+    let implicit = findings
+        .iter()
+        .find(|f| f["rule"] == "implicit-pull-policy")
+        .unwrap();
+    let fixes = implicit["fixes"].as_array().unwrap();
+    assert!(fixes.iter().all(|fix| fix["safe"] == false), "{fixes:#?}");
+    assert!(fixes[0]["title"]
+        .as_str()
+        .unwrap()
+        .contains("overlays/dev deploys nginx:latest, which defaults to Always"));
+    run(dir.path(), &["check", "--fix", "."]);
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("base/deployment.yaml")).unwrap(),
+        base
+    );
+
+    // The human report prints the related location as a note.
+    let human = stdout(&run(dir.path(), &["check", "."]));
+    assert!(
+        human.contains("= note: ./base/deployment.yaml:10:16: container web relies on the default"),
+        "{human}"
+    );
 
     // Off in the configuration: gone.
     write(
@@ -399,4 +446,26 @@ fn kustomize_overlays_are_checked_across_files() {
     assert!(rules_of(&findings)
         .iter()
         .all(|r| r != "overlay-changes-policy"));
+}
+
+#[test]
+fn a_kustomization_without_extension_is_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n  - name: web\n    image: nginx:1.25\n    imagePullPolicy: IfNotPresent\n";
+    write(dir.path(), "app/pod.yaml", base);
+    write(
+        dir.path(),
+        "app/Kustomization",
+        "resources: [pod.yaml]\nimages:\n  - name: ngnix\n    newTag: \"1.27\"\n",
+    );
+    let (findings, _) = json_findings(dir.path(), &["."]);
+    let unused: Vec<&Value> = findings
+        .iter()
+        .filter(|f| f["rule"] == "unused-image-entry")
+        .collect();
+    assert_eq!(unused.len(), 1, "{findings:#?}");
+    assert!(unused[0]["path"]
+        .as_str()
+        .unwrap()
+        .ends_with("app/Kustomization"));
 }

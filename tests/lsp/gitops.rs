@@ -166,3 +166,216 @@ fn without_workspace_folders_the_hover_has_no_gitops_section() {
     let value = hover_value(&mut server, uri, 9, 16);
     assert!(!value.contains("**Kustomize**"), "{value}");
 }
+
+/// The line and character (UTF-16 = bytes here: ASCII) of the first `needle` in `text`.
+fn position_of_str(text: &str, needle: &str) -> (u32, u32) {
+    let offset = text.find(needle).expect("needle in the text");
+    let line = text[..offset].matches('\n').count();
+    let column = offset - text[..offset].rfind('\n').map_or(0, |nl| nl + 1);
+    (line as u32, column as u32)
+}
+
+const ARGO_APP: &str = "\
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: web-prod
+spec:
+  source:
+    repoURL: https://git.example.com/apps.git
+    path: overlays/prod
+    kustomize:
+      images:
+        - nginx=registry.local/nginx:latest
+        - postgres:16
+  destination: {server: https://kubernetes.default.svc, namespace: web}
+---
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: elsewhere
+spec:
+  source:
+    repoURL: https://git.example.com/other.git
+    path: apps/missing
+    kustomize:
+      images: ['nginx:1.28', 'nginx']
+";
+
+#[test]
+fn hover_on_an_argocd_kustomize_images_string_lists_the_containers_it_rewrites() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(root, "base/deployment.yaml", BASE_DEPLOYMENT);
+    write(
+        root,
+        "base/kustomization.yaml",
+        "resources: [deployment.yaml]\n",
+    );
+    write(root, "overlays/prod/kustomization.yaml", &overlay("1.27"));
+    write(root, "argocd/web.yaml", ARGO_APP);
+
+    let mut server = Server::start(Options {
+        workspace_folders: vec![file_uri(root)],
+        ..Options::default()
+    });
+    let app = file_uri(&root.join("argocd/web.yaml"));
+    server.open_and_wait(&app, ARGO_APP);
+
+    // Argo CD merges the string into the overlay's `nginx` entry: its name and tag win.
+    let (line, character) = position_of_str(ARGO_APP, "nginx=registry");
+    let hover = server.hover(&app, line, character + 3).expect("hover");
+    let value = hover["contents"]["value"].as_str().unwrap();
+    for part in [
+        "**Argo CD `kustomize.images` override** `nginx=registry.local/nginx:latest`",
+        "(Application `web-prod`)",
+        "Rewrites 1 container(s) in the build of `overlays/prod` \
+         (with the overrides merged into its `images:` by Argo CD)",
+        "base/deployment.yaml (web): nginx:1.25 → registry.local/nginx:latest \
+         (default policy IfNotPresent → Always where none is set)",
+    ] {
+        assert!(value.contains(part), "missing {part:?} in:\n{value}");
+    }
+    // The hover's range is the string.
+    let end = "        - nginx=registry.local/nginx:latest".len() as u32;
+    assert_eq!(
+        hover["range"],
+        json!({"start": {"line": line, "character": character},
+               "end": {"line": line, "character": end}})
+    );
+
+    let (line, character) = position_of_str(ARGO_APP, "postgres:16");
+    let value = hover_value(&mut server, &app, line, character);
+    assert!(
+        value.contains("Matches no container of the manifests the build of `overlays/prod`"),
+        "{value}"
+    );
+
+    // A path that is not in the workspace: why it is not resolved.
+    let (line, character) = position_of_str(ARGO_APP, "'nginx:1.28'");
+    let value = hover_value(&mut server, &app, line, character + 1);
+    assert!(
+        value.contains("Not resolved: no kustomization at `apps/missing`")
+            && value.contains("`https://git.example.com/other.git`"),
+        "{value}"
+    );
+
+    // A string `kustomize edit set image` rejects.
+    let (line, character) = position_of_str(ARGO_APP, "'nginx']");
+    let value = hover_value(&mut server, &app, line, character + 1);
+    assert!(
+        value.contains("`kustomize edit set image` rejects this string"),
+        "{value}"
+    );
+
+    // An unsaved edit of the Application counts.
+    let edited = ARGO_APP.replace("nginx=registry.local/nginx:latest", "nginx:1.29");
+    server.change(&app, 2, json!([{"text": edited}]));
+    let (line, character) = position_of_str(&edited, "nginx:1.29");
+    let value = hover_value(&mut server, &app, line, character);
+    assert!(
+        value.contains("base/deployment.yaml (web): nginx:1.25 → nginx:1.29")
+            && !value.contains("default policy"),
+        "{value}"
+    );
+
+    // Elsewhere in the file: no hover.
+    let (line, character) = position_of_str(&edited, "destination");
+    let hover = server.hover(&app, line, character).expect("hover response");
+    assert!(hover.is_null(), "{hover}");
+    server.shutdown();
+}
+
+#[test]
+fn hover_on_a_flux_kustomization_images_entry_lists_the_containers_it_rewrites() {
+    let flux = "\
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata:
+  name: web-dev
+  namespace: flux-system
+spec:
+  interval: 10m
+  sourceRef:
+    kind: GitRepository
+    name: flux-system
+  path: ./overlays/dev
+  prune: true
+  images:
+    - name: nginx
+      newName: mirror.local/nginx
+    - name: redis
+      newTag: \"7\"
+";
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(root, "base/deployment.yaml", BASE_DEPLOYMENT);
+    write(
+        root,
+        "base/kustomization.yaml",
+        "resources: [deployment.yaml]\n",
+    );
+    write(root, "overlays/dev/kustomization.yaml", &overlay("latest"));
+    write(root, "clusters/dev/web.yaml", flux);
+
+    let mut server = Server::start(Options {
+        workspace_folders: vec![file_uri(root)],
+        ..Options::default()
+    });
+    let uri = file_uri(&root.join("clusters/dev/web.yaml"));
+    server.open_and_wait(&uri, flux);
+
+    // Flux replaces the overlay's `nginx` entry (newTag: latest) with its own: the tag stays.
+    let (line, character) = position_of_str(flux, "newName: mirror.local");
+    let hover = server.hover(&uri, line, character).expect("hover");
+    let value = hover["contents"]["value"].as_str().unwrap();
+    for part in [
+        "**Flux `spec.images` entry** `nginx` (Kustomization `web-dev`)",
+        "Rewrites 1 container(s) in the build of `overlays/dev`",
+        "base/deployment.yaml (web): nginx:1.25 → mirror.local/nginx:1.25",
+    ] {
+        assert!(value.contains(part), "missing {part:?} in:\n{value}");
+    }
+    assert!(!value.contains("default policy"), "{value}");
+    assert_eq!(hover["range"]["start"]["line"], json!(line - 1));
+
+    let (line, character) = position_of_str(flux, "name: redis");
+    let value = hover_value(&mut server, &uri, line, character);
+    assert!(
+        value.contains("**Flux `spec.images` entry** `redis`")
+            && value.contains("Matches no container"),
+        "{value}"
+    );
+
+    // The overlay it points at, edited and unsaved, counts.
+    let dev = file_uri(&root.join("overlays/dev/kustomization.yaml"));
+    server.open_and_wait(
+        &dev,
+        "resources:\n  - ../../base\n  - ../../cache/deployment.yaml\n",
+    );
+    write(
+        root,
+        "cache/deployment.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: cache}\nspec:\n  template:\n    spec:\n      containers:\n      - {name: cache, image: redis}\n",
+    );
+    server.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": [{"uri": file_uri(&root.join("cache/deployment.yaml")), "type": 1}]}),
+    );
+    let mut value = String::new();
+    for _ in 0..50 {
+        value = hover_value(&mut server, &uri, line, character);
+        if value.contains("cache/deployment.yaml") {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(
+        value.contains(
+            "cache/deployment.yaml (cache): redis → redis:7 \
+             (default policy Always → IfNotPresent where none is set)"
+        ),
+        "{value}"
+    );
+    server.shutdown();
+}

@@ -5,5 +5,6 @@ mod client;
 mod config;
 mod features;
 mod gitops;
+mod gitops_diagnostics;
 mod protocol;
 mod robustness;

@@ -189,6 +189,9 @@ struct RawRules {
     allowed_registries: Option<RuleSetting<AllowedRegistriesOptions>>,
     kustomize_image_entry: Option<RuleSetting<SeverityOnly>>,
     overlay_changes_policy: Option<RuleSetting<SeverityOnly>>,
+    helm_values_pull_policy: Option<RuleSetting<SeverityOnly>>,
+    helm_values_empty_tag: Option<RuleSetting<SeverityOnly>>,
+    unused_image_entry: Option<RuleSetting<SeverityOnly>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -233,6 +236,9 @@ impl Config {
             ("require-digest", rules.require_digest),
             ("kustomize-image-entry", rules.kustomize_image_entry),
             ("overlay-changes-policy", rules.overlay_changes_policy),
+            ("helm-values-pull-policy", rules.helm_values_pull_policy),
+            ("helm-values-empty-tag", rules.helm_values_empty_tag),
+            ("unused-image-entry", rules.unused_image_entry),
         ];
         for (id, setting) in simple {
             config.set(id, setting.and_then(|s| s.0.severity()));

@@ -1,6 +1,7 @@
 //! What the analysis reports.
 
 use std::fmt;
+use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
@@ -74,6 +75,16 @@ pub struct ContainerLabel {
     pub object: String,
 }
 
+/// Another place a finding points at: where a duplicated key was first set, the base
+/// container an overlay entry rewrites.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RelatedLocation {
+    /// `None`: the file of the finding.
+    pub file: Option<PathBuf>,
+    pub range: TextRange,
+    pub message: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {
     pub rule: &'static str,
@@ -82,6 +93,7 @@ pub struct Finding {
     pub range: TextRange,
     pub container: Option<ContainerLabel>,
     pub fixes: Vec<Fix>,
+    pub related: Vec<RelatedLocation>,
 }
 
 /// Applies non-overlapping edits to `text`. Overlapping edits (two fixes

@@ -20,4 +20,4 @@ pub mod yaml;
 
 pub use analysis::{analyze, Analysis, MAX_FILE_BYTES};
 pub use config::{Config, ConfigError};
-pub use finding::{apply_edits, ContainerLabel, Edit, Finding, Fix, Severity};
+pub use finding::{apply_edits, ContainerLabel, Edit, Finding, Fix, RelatedLocation, Severity};

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use gitops_ls_analysis::gitops::workspace::normalize;
-use gitops_ls_analysis::gitops::{is_kustomization_file_name, FileSource, WorkspaceIndex};
+use gitops_ls_analysis::gitops::{self, is_kustomization_file_name, FileSource, WorkspaceIndex};
 use gitops_ls_analysis::{analyze, apply_edits, rules, Analysis, Edit, Severity};
 use rayon::prelude::*;
 
@@ -49,7 +49,7 @@ pub fn run(args: &CheckArgs) -> ExitCode {
     let (paths, mut errors) = discover(&args.paths);
     let results: Vec<FileOutcome> = paths
         .par_iter()
-        .map(|path| lint_file(path, &resolver, args.fix))
+        .map(|path| lint_file(path, &resolver))
         .collect();
     let mut files = Vec::new();
     let mut other_yaml = Vec::new();
@@ -68,7 +68,28 @@ pub fn run(args: &CheckArgs) -> ExitCode {
             FileOutcome::Failed(error) => errors.push(error),
         }
     }
-    cross_file_findings(args, &paths, &resolver, &mut files, &other_yaml);
+    let root = repository_root(args);
+    let mut index = build_index(&root, &paths, &files, &other_yaml);
+    demote_fixes_that_change_overlays(&index, &root, &mut files);
+    if args.fix {
+        let fixed: Vec<Result<bool, InputError>> = files
+            .par_iter_mut()
+            .map(|file| fix_file(file, &resolver))
+            .collect();
+        let mut any_fixed = false;
+        for result in fixed {
+            match result {
+                Ok(fixed) => any_fixed |= fixed,
+                Err(error) => errors.push(error),
+            }
+        }
+        // Fixes may have changed kustomizations: the cross-file findings see the result.
+        if any_fixed {
+            index = build_index(&root, &paths, &files, &other_yaml);
+            demote_fixes_that_change_overlays(&index, &root, &mut files);
+        }
+    }
+    cross_file_findings(&index, &root, &resolver, &mut files, &other_yaml);
     let outcome = Outcome {
         files,
         errors,
@@ -113,24 +134,18 @@ impl FileSource for Disk {
     }
 }
 
-/// The findings that need several files (`overlay-changes-policy`): the workspace index is
-/// built over the checked YAML files, and each finding joins the report of its file (a
-/// kustomization that was skipped as not Kubernetes is added).
-fn cross_file_findings(
-    args: &CheckArgs,
-    paths: &[PathBuf],
-    resolver: &ConfigResolver,
-    files: &mut Vec<FileResult>,
-    other_yaml: &[(PathBuf, String)],
-) {
-    // Argo CD / Flux paths are relative to the repository root: the first folder checked.
-    let root = args
-        .paths
+/// Argo CD / Flux paths are relative to the repository root: the first folder checked.
+fn repository_root(args: &CheckArgs) -> PathBuf {
+    args.paths
         .iter()
         .find(|path| path.is_dir())
         .cloned()
-        .unwrap_or_else(|| PathBuf::from("."));
-    let source = AlreadyRead {
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+/// The texts of every YAML file read, keyed for [`AlreadyRead`].
+fn read_texts<'a>(files: &'a [FileResult], other_yaml: &'a [(PathBuf, String)]) -> AlreadyRead<'a> {
+    AlreadyRead {
         texts: files
             .iter()
             .map(|file| (file.path.as_path(), file.text.as_str()))
@@ -141,9 +156,49 @@ fn cross_file_findings(
             )
             .map(|(path, text)| (normalize(path), text))
             .collect(),
-    };
-    let mut index = WorkspaceIndex::build(root.clone(), paths.iter().cloned(), &source);
+    }
+}
+
+/// The workspace index over the checked files (kustomizations, Argo CD / Flux objects,
+/// charts).
+fn build_index(
+    root: &Path,
+    paths: &[PathBuf],
+    files: &[FileResult],
+    other_yaml: &[(PathBuf, String)],
+) -> WorkspaceIndex {
+    let source = read_texts(files, other_yaml);
+    let mut index = WorkspaceIndex::build(root, paths.iter().cloned(), &source);
     index.scan_deployers(&source);
+    index
+}
+
+/// Inserting the written image's default pull policy keeps what the base deploys but not
+/// what an overlay that rewrites the tag deploys: such fixes are not applied by `--fix`.
+fn demote_fixes_that_change_overlays(
+    index: &WorkspaceIndex,
+    root: &Path,
+    files: &mut [FileResult],
+) {
+    files.par_iter_mut().for_each(|file| {
+        if index.chains_for(&file.path).is_empty() {
+            return;
+        }
+        let changes = gitops::base_changes(index, root, &file.path, &file.text);
+        gitops::demote_overlay_changed_fixes(&mut file.analysis.findings, &changes);
+    });
+}
+
+/// The findings that need several files (`overlay-changes-policy`, `unused-image-entry`):
+/// each joins the report of its file (a kustomization that was skipped as not Kubernetes
+/// is added).
+fn cross_file_findings(
+    index: &WorkspaceIndex,
+    root: &Path,
+    resolver: &ConfigResolver,
+    files: &mut Vec<FileResult>,
+    other_yaml: &[(PathBuf, String)],
+) {
     let severity_of = |file: &Path, rule: &str| {
         let Some(rule) = rules::rule(rule) else {
             return Severity::Off;
@@ -153,8 +208,10 @@ fn cross_file_findings(
             _ => Severity::Off,
         }
     };
-    let found = gitops_ls_analysis::gitops::findings(&index, &source, &root, &severity_of);
-    drop(source);
+    let found = {
+        let source = read_texts(files, other_yaml);
+        gitops::findings(index, &source, root, &severity_of)
+    };
     for (file, finding) in found {
         let position = files
             .iter()
@@ -207,7 +264,7 @@ fn exit_status(outcome: &Outcome, fail_on: FailOn) -> ExitCode {
     }
 }
 
-fn lint_file(path: &Path, resolver: &ConfigResolver, fix: bool) -> FileOutcome {
+fn lint_file(path: &Path, resolver: &ConfigResolver) -> FileOutcome {
     let loaded = match resolver.for_file(path) {
         Ok(loaded) => loaded,
         Err(error) => return FileOutcome::Failed(error),
@@ -227,40 +284,34 @@ fn lint_file(path: &Path, resolver: &ConfigResolver, fix: bool) -> FileOutcome {
     if !is_kubernetes_yaml(&analysis) && !is_kustomization {
         return FileOutcome::NotKubernetes(path.to_path_buf(), text);
     }
-    if !fix {
-        return FileOutcome::Linted(FileResult {
-            path: path.to_path_buf(),
-            text,
-            analysis,
-            fixes_applied: 0,
-        });
-    }
-    let edits: Vec<Edit> = analysis
+    FileOutcome::Linted(FileResult {
+        path: path.to_path_buf(),
+        text,
+        analysis,
+        fixes_applied: 0,
+    })
+}
+
+/// `--fix`: applies the safe fixes, writes the file, and re-analyses it like a second run
+/// would. `Ok(true)` when the file changed.
+fn fix_file(file: &mut FileResult, resolver: &ConfigResolver) -> Result<bool, InputError> {
+    let edits: Vec<Edit> = file
+        .analysis
         .findings
         .iter()
         .filter_map(|finding| finding.fixes.iter().find(|fix| fix.safe))
         .flat_map(|fix| fix.edits.iter().cloned())
         .collect();
     if edits.is_empty() {
-        return FileOutcome::Linted(FileResult {
-            path: path.to_path_buf(),
-            text,
-            analysis,
-            fixes_applied: 0,
-        });
+        return Ok(false);
     }
-    let fixed = apply_edits(&text, &edits);
-    if let Err(error) = write_atomically(path, &fixed) {
-        return FileOutcome::Failed(error);
-    }
-    // Report what is left after fixing, like a second run would.
-    let analysis = analyze(&fixed, &loaded.config);
-    FileOutcome::Linted(FileResult {
-        path: path.to_path_buf(),
-        text: fixed,
-        analysis,
-        fixes_applied: edits.len(),
-    })
+    let loaded = resolver.for_file(&file.path)?;
+    let fixed = apply_edits(&file.text, &edits);
+    write_atomically(&file.path, &fixed)?;
+    file.analysis = analyze(&fixed, &loaded.config);
+    file.text = fixed;
+    file.fixes_applied = edits.len();
+    Ok(true)
 }
 
 fn read_utf8(path: &Path) -> Result<String, InputError> {

@@ -14,14 +14,14 @@ pub struct InputError {
     pub message: String,
 }
 
+/// YAML files, and kustomize's `Kustomization` (a kustomization file without extension).
 fn is_yaml(path: &Path) -> bool {
-    matches!(
-        path.extension().and_then(|e| e.to_str()),
-        Some("yaml" | "yml")
-    )
+    let extension = path.extension().and_then(|e| e.to_str());
+    matches!(extension, Some("yaml" | "yml"))
+        || path.file_name().is_some_and(|n| n == "Kustomization")
 }
 
-/// Every `.yaml`/`.yml` file below `paths`, honouring `.gitignore`,
+/// Every `.yaml`/`.yml` (and `Kustomization`) file below `paths`, honouring `.gitignore`,
 /// `.ignore` and hidden-file rules; files named explicitly are always kept.
 pub fn discover(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<InputError>) {
     let mut files = Vec::new();

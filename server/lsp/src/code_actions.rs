@@ -116,10 +116,11 @@ fn quick_fixes(analysis: &DocAnalysis, request: &Request) -> Vec<CodeAction> {
             let diag = diagnostic(finding, range, docs_url);
             let mut preferred_given = false;
             for fix in &finding.fixes {
-                let preferred = fix.safe && !preferred_given;
+                let preferred = analysis.fix_is_safe(finding, fix) && !preferred_given;
                 preferred_given |= preferred;
+                let title = analysis.fix_title(finding, fix);
                 let key = (
-                    fix.title.clone(),
+                    title.clone(),
                     fix.edits
                         .iter()
                         .map(|e| {
@@ -145,7 +146,7 @@ fn quick_fixes(analysis: &DocAnalysis, request: &Request) -> Vec<CodeAction> {
                 let edits = text_edits(&mut positions, &fix.edits);
                 fix_index.insert(key, fixes.len());
                 fixes.push(CodeAction {
-                    title: fix.title.clone(),
+                    title,
                     kind: Some(CodeActionKind::QUICKFIX),
                     diagnostics: Some(vec![diag.clone()]),
                     edit: Some(workspace_edit(request, analysis.version, edits)),
@@ -304,7 +305,9 @@ const FIX_ALL_TITLE: &str = "Fix all safe gitops-ls problems";
 fn lazy_fix_all(analysis: &DocAnalysis, request: &Request) -> Option<CodeAction> {
     let any = analysis.chunks.iter().any(|chunk| {
         let findings = &chunk.data.findings;
-        findings.iter().any(|f| f.fixes.iter().any(|fix| fix.safe))
+        findings
+            .iter()
+            .any(|f| f.fixes.iter().any(|fix| analysis.fix_is_safe(f, fix)))
     });
     any.then(|| CodeAction {
         title: FIX_ALL_TITLE.to_owned(),
@@ -336,7 +339,11 @@ pub fn fix_all(analysis: &DocAnalysis, request: &Request) -> Option<CodeAction> 
     for chunk in &analysis.chunks {
         let mut positions = analysis.positions(chunk);
         for finding in &chunk.data.findings {
-            let Some(fix) = finding.fixes.iter().find(|fix| fix.safe) else {
+            let safe = finding
+                .fixes
+                .iter()
+                .find(|fix| analysis.fix_is_safe(finding, fix));
+            let Some(fix) = safe else {
                 continue;
             };
             let ranges: Vec<(usize, usize)> = fix

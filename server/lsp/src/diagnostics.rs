@@ -3,7 +3,8 @@
 use gitops_ls_analysis::text::LineIndex;
 use gitops_ls_analysis::{Finding, Severity};
 use tower_lsp::lsp_types::{
-    CodeDescription, Diagnostic, DiagnosticSeverity, NumberOrString, Position, Range, Url,
+    CodeDescription, Diagnostic, DiagnosticRelatedInformation, DiagnosticSeverity, Location,
+    NumberOrString, Position, Range, Url,
 };
 
 use crate::encoding::{PositionConverter, PositionEncoding};
@@ -31,27 +32,55 @@ pub fn rule_docs(docs_url: Option<&str>, rule: &str) -> Option<Url> {
     Url::parse(&url).ok()
 }
 
-/// The diagnostics of one analysed text, positions local to that text.
+/// The diagnostics of one analysed text, positions local to that text. `uri` is the
+/// document's, for related locations in the same text (other files' are left out).
 pub fn chunk_diagnostics(
     text: &str,
     lines: &LineIndex,
     findings: &[Finding],
     encoding: PositionEncoding,
     docs_url: Option<&str>,
+    uri: Option<&Url>,
 ) -> Vec<Diagnostic> {
     let mut converter = PositionConverter::new(text, lines, encoding);
     findings
         .iter()
         .map(|finding| {
-            let start = converter.position(finding.range.start);
-            let end = converter.position(finding.range.end.max(finding.range.start));
-            let range = Range::new(
-                Position::new(start.line, start.col),
-                Position::new(end.line, end.col),
-            );
-            diagnostic(finding, range, docs_url)
+            let range = lsp_range(&mut converter, &finding.range);
+            let mut diagnostic = diagnostic(finding, range, docs_url);
+            let related: Vec<DiagnosticRelatedInformation> = finding
+                .related
+                .iter()
+                .filter(|related| related.file.is_none())
+                .filter_map(|related| {
+                    Some(DiagnosticRelatedInformation {
+                        location: Location::new(
+                            uri?.clone(),
+                            lsp_range(&mut converter, &related.range),
+                        ),
+                        message: related.message.clone(),
+                    })
+                })
+                .collect();
+            if !related.is_empty() {
+                diagnostic.related_information = Some(related);
+            }
+            diagnostic
         })
         .collect()
+}
+
+/// A byte range as an LSP range (an inverted range collapses to its start).
+pub fn lsp_range(
+    converter: &mut PositionConverter,
+    range: &gitops_ls_analysis::text::TextRange,
+) -> Range {
+    let start = converter.position(range.start);
+    let end = converter.position(range.end.max(range.start));
+    Range::new(
+        Position::new(start.line, start.col),
+        Position::new(end.line, end.col),
+    )
 }
 
 pub fn diagnostic(finding: &Finding, range: Range, docs_url: Option<&str>) -> Diagnostic {

@@ -73,9 +73,38 @@ impl GitopsIndex {
         source: &OpenFirst,
         f: impl FnOnce(&WorkspaceIndex) -> R,
     ) -> Option<R> {
+        self.with(roots, source, true, f)
+    }
+
+    /// Like [`Self::with_index`], but `None` when the index is not built for `roots` yet:
+    /// for work that must not wait for a workspace walk (the analysis of each edit).
+    pub fn with_built_index<R>(
+        &self,
+        roots: &[PathBuf],
+        source: &OpenFirst,
+        f: impl FnOnce(&WorkspaceIndex) -> R,
+    ) -> Option<R> {
+        self.with(roots, source, false, f)
+    }
+
+    /// Whether the index is built for `roots`.
+    pub fn is_built_for(&self, roots: &[PathBuf]) -> bool {
+        lock(&self.built).as_ref().is_some_and(|b| b.roots == roots)
+    }
+
+    fn with<R>(
+        &self,
+        roots: &[PathBuf],
+        source: &OpenFirst,
+        build: bool,
+        f: impl FnOnce(&WorkspaceIndex) -> R,
+    ) -> Option<R> {
         let root = roots.first()?;
         let mut built = lock(&self.built);
         if built.as_ref().is_none_or(|b| b.roots != roots) {
+            if !build {
+                return None;
+            }
             let started = std::time::Instant::now();
             let files = walk(roots);
             let count = files.len();

@@ -5,7 +5,8 @@ use std::fmt::Write;
 use std::path::{Path, PathBuf};
 
 use gitops_ls_analysis::gitops::{
-    helm_images, ChartContext, EffectiveImage, FileSource, HelmImage, HelmValue, OverlayChain,
+    helm_images, ChartContext, DeployerEntry, DeployerEntryAt, DeployerKind, DeployerUsage,
+    EffectiveImage, EntryRewrite, FileSource, HelmImage, HelmValue, OverlayChain, Unresolved,
     WorkspaceIndex,
 };
 
@@ -401,9 +402,24 @@ pub fn entry_hover(
             "Matches no container of the manifests the builds of this kustomization gather \
              (in this workspace).",
         );
+        let dir = file.parent().unwrap_or(Path::new(""));
+        if let Some(reason) = index.unknown_inputs(dir) {
+            let _ = write!(
+                out,
+                " Not every input is known, though ({reason}): one of them may bring the \
+                 container."
+            );
+        }
         return Some((out, entry.range.clone()));
     }
     let _ = writeln!(out, "Rewrites {} container(s):\n", rewrites.len());
+    rewrite_list(&mut out, rewrites, roots);
+    Some((out.trim_end().to_owned(), entry.range.clone()))
+}
+
+/// One line per rewritten container: `- file (name): before → after`, with the default
+/// pull policy change where there is one.
+fn rewrite_list(out: &mut String, rewrites: &[EntryRewrite], roots: &[PathBuf]) {
     for rewrite in rewrites.iter().take(MAX_OVERLAY_LINES) {
         let name = rewrite.container_name.as_deref().unwrap_or("?");
         let (before, _) = default_pull_policy(&rewrite.before);
@@ -427,5 +443,144 @@ pub fn entry_hover(
     if rewrites.len() > MAX_OVERLAY_LINES {
         let _ = writeln!(out, "- … and {} more", rewrites.len() - MAX_OVERLAY_LINES);
     }
-    Some((out.trim_end().to_owned(), entry.range.clone()))
+}
+
+/// Hover on an Argo CD `kustomize.images` string or a Flux `images:` entry (`at`, found in
+/// `text`, the contents of `file`): the containers it rewrites in the build its object
+/// deploys, or why that build cannot be followed. Returns the Markdown and the entry's
+/// byte range. Argo CD / Flux paths are relative to the first workspace folder, as in the
+/// index.
+pub fn deployer_entry_hover(
+    index: &WorkspaceIndex,
+    roots: &[PathBuf],
+    file: &Path,
+    text: &str,
+    at: &DeployerEntryAt,
+    source: &dyn FileSource,
+) -> Option<(String, std::ops::Range<usize>)> {
+    let deployer = &at.deployer;
+    let kind = deployer.kind.kind_name();
+    let written = text
+        .get(at.range.clone())
+        .unwrap_or_default()
+        .trim()
+        .trim_matches(['"', '\'']);
+    let label = match (deployer.kind, at.entry) {
+        (DeployerKind::ArgoCdApplication, _) | (_, DeployerEntry::Invalid(_)) => {
+            format!("**Argo CD `kustomize.images` override** `{written}`")
+        }
+        (DeployerKind::FluxKustomization, DeployerEntry::Valid(i)) => {
+            format!(
+                "**Flux `spec.images` entry** `{}`",
+                deployer.images[i].image.name
+            )
+        }
+        (DeployerKind::FluxHelmRelease, DeployerEntry::Valid(i)) => format!(
+            "**Flux post-renderer `images:` entry** `{}`",
+            deployer.images[i].image.name
+        ),
+    };
+    let object = match &deployer.name {
+        Some(name) => format!("{kind} `{name}`"),
+        None => format!("this {kind}"),
+    };
+    let mut out = format!("{label} ({object})\n\n");
+    match index.deployer_entry_usage(file, at, source) {
+        DeployerUsage::Resolved {
+            kustomization,
+            rewrites,
+            superseded_by,
+        } => {
+            let dir = relative(kustomization.parent().unwrap_or(Path::new("")), roots);
+            if let (true, Some(later)) = (rewrites.is_empty(), superseded_by) {
+                let name = &deployer.images[later].image.name;
+                let how = if deployer.kind == DeployerKind::ArgoCdApplication {
+                    "`kustomize edit set image` merges it into"
+                } else {
+                    "Flux replaces it with"
+                };
+                let _ = write!(
+                    out,
+                    "{how} the later override for `{name}` (item {} of the list), which is \
+                     the one the build of `{dir}` runs.",
+                    later + 1
+                );
+            } else if rewrites.is_empty() {
+                let _ = write!(
+                    out,
+                    "Matches no container of the manifests the build of `{dir}` gathers (in \
+                     this workspace)."
+                );
+            } else {
+                let controller = match deployer.kind {
+                    DeployerKind::ArgoCdApplication => "Argo CD",
+                    _ => "Flux",
+                };
+                let _ = writeln!(
+                    out,
+                    "Rewrites {} container(s) in the build of `{dir}` (with the overrides \
+                     merged into its `images:` by {controller}):\n",
+                    rewrites.len()
+                );
+                rewrite_list(&mut out, &rewrites, roots);
+            }
+        }
+        DeployerUsage::Unresolved(why) => out.push_str(&unresolved_text(&why, at, roots)),
+    }
+    Some((out.trim_end().to_owned(), at.range.clone()))
+}
+
+/// Why the build of a controller object is not followed, for [`deployer_entry_hover`].
+fn unresolved_text(why: &Unresolved, at: &DeployerEntryAt, roots: &[PathBuf]) -> String {
+    let source = &at.source;
+    let origin = match (&source.repo_url, &source.source_ref) {
+        (Some(url), _) => format!("`{url}`"),
+        (None, Some((kind, name))) => format!("{kind} `{name}`"),
+        (None, None) => "its repository".to_owned(),
+    };
+    match why {
+        Unresolved::InvalidString => "`kustomize edit set image` rejects this string, so Argo \
+             CD cannot generate the manifests. Write `name=newName:tag`, `name:tag` or \
+             `name@digest` (for example `nginx=nginx:1.27`)."
+            .to_owned(),
+        Unresolved::NoPath => {
+            "Not resolved: the source has no `path`, so its build is not in this workspace."
+                .to_owned()
+        }
+        Unresolved::OutsideWorkspace { path } => {
+            format!("Not resolved: the path `{path}` points outside the workspace folder.")
+        }
+        Unresolved::NotInWorkspace { path, dir } => {
+            let mut text = format!(
+                "Not resolved: no kustomization at `{path}` (`{}`) in this workspace; the \
+                 source ({origin}) may be another repository or revision.",
+                relative(dir, roots)
+            );
+            if at.deployer.kind == DeployerKind::FluxKustomization {
+                text.push_str(
+                    " For a directory without a kustomization file Flux generates one; that \
+                     build is not followed here.",
+                );
+            }
+            text
+        }
+        Unresolved::Component { file } => format!(
+            "Not resolved: `{}` is a kustomize Component, which is never built alone.",
+            relative(file, roots)
+        ),
+        Unresolved::HelmChart {
+            chart,
+            from_repository: true,
+        } => format!(
+            "Not resolved: the manifests are rendered from the chart `{chart}` of a Helm \
+             repository ({origin}), which is not in this workspace."
+        ),
+        Unresolved::HelmChart {
+            chart,
+            from_repository: false,
+        } => format!(
+            "Not resolved: post-renderers run on what Helm renders from the chart `{chart}` \
+             with the HelmRelease's values; this hover does not render it."
+        ),
+    }
 }

@@ -15,13 +15,25 @@ use crate::encoding::PositionConverter;
 use crate::encoding::PositionEncoding;
 use crate::snapshot::{shift_range, DocAnalysis};
 
-/// The hints of the chunks in `range`, in file positions.
+/// The hints of the chunks in `range`, in file positions, and the overlay results of the
+/// index layer.
 pub fn inlay_hints(analysis: &DocAnalysis, range: Range) -> Vec<InlayHint> {
     let mut hints = Vec::new();
+    // Inserting the written image's default would change what these builds deploy: the
+    // policy hint stays, without its double-click insertion.
+    let overlay_lines: Vec<u32> = analysis.gitops.as_ref().map_or(Vec::new(), |layer| {
+        let changed = layer.changes.iter().map(|change| change.image_range.start);
+        changed
+            .map(|offset| analysis.position_at(offset).line)
+            .collect()
+    });
     for chunk in analysis.chunks_in(range) {
         for hint in &chunk.data.hints {
             let mut hint = hint.clone();
             hint.position.line += chunk.start_line;
+            if overlay_lines.contains(&hint.position.line) {
+                hint.text_edits = None;
+            }
             if let Some(edits) = hint.text_edits.as_mut() {
                 for edit in edits {
                     edit.range = shift_range(edit.range, chunk.start_line);
@@ -31,6 +43,12 @@ pub fn inlay_hints(analysis: &DocAnalysis, range: Range) -> Vec<InlayHint> {
                 hints.push(hint);
             }
         }
+    }
+    if let Some(layer) = &analysis.gitops {
+        let in_range =
+            |hint: &&InlayHint| range.start <= hint.position && hint.position <= range.end;
+        hints.extend(layer.hints.iter().filter(in_range).cloned());
+        hints.sort_by_key(|hint| (hint.position.line, hint.position.character));
     }
     hints
 }

@@ -8,6 +8,8 @@
 //! - [`config`]: editor settings and `.gitops-ls.yaml` files;
 //! - one module per feature: [`diagnostics`], [`hover`], [`code_actions`],
 //!   [`inlay_hints`], [`completion`], [`symbols`];
+//! - [`gitops_index`] and [`gitops_layer`]: the workspace index of kustomizations, Argo CD /
+//!   Flux objects and charts, and what it adds to a document's diagnostics and hints;
 //! - [`panic_guard`]: a panicking handler is answered with an error.
 //!
 //! stdout carries only protocol messages; logs go to stderr and to
@@ -20,6 +22,7 @@ pub mod diagnostics;
 pub mod documents;
 pub mod encoding;
 pub mod gitops_index;
+pub mod gitops_layer;
 pub mod hover;
 pub mod inlay_hints;
 pub mod panic_guard;

@@ -13,7 +13,7 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::Duration;
 
@@ -30,6 +30,7 @@ use crate::diagnostics::{Publish, PublishParams};
 use crate::documents::{Document, Documents};
 use crate::encoding::PositionEncoding;
 use crate::gitops_index::{is_indexed_file, GitopsIndex, OpenFirst};
+use crate::gitops_layer::{self, GitopsLayer};
 use crate::snapshot::{self, DocAnalysis, DocKind, Job};
 use crate::{hover, inlay_hints, symbols};
 use gitops_ls_analysis::gitops::is_kustomization_file_name;
@@ -69,6 +70,13 @@ pub struct Backend {
     inner: Arc<Inner>,
 }
 
+/// What [`Inner::gitops_layer`] needs besides the analysis.
+struct LayerInput {
+    roots: Vec<PathBuf>,
+    path: PathBuf,
+    source: OpenFirst,
+}
+
 struct Inner {
     client: Client,
     documents: Documents,
@@ -83,8 +91,11 @@ struct Inner {
     /// Bumped whenever settings arrive: a pulled answer is dropped when
     /// newer settings were pushed while it was on its way.
     settings_generation: AtomicU64,
-    /// Kustomizations, Argo CD / Flux overrides and charts of the workspace, for hovers.
+    /// Kustomizations, Argo CD / Flux overrides and charts of the workspace, for hovers
+    /// and the GitOps layer of each analysis.
     gitops: GitopsIndex,
+    /// A background build of the index is running.
+    gitops_building: AtomicBool,
 }
 
 pub fn build_service() -> (LspService<Backend>, tower_lsp::ClientSocket) {
@@ -99,6 +110,7 @@ pub fn build_service() -> (LspService<Backend>, tower_lsp::ClientSocket) {
             next_epoch: AtomicU64::new(1),
             settings_generation: AtomicU64::new(0),
             gitops: GitopsIndex::default(),
+            gitops_building: AtomicBool::new(false),
         }),
     });
     let builder = if test_panic_marker().is_some() {
@@ -217,11 +229,21 @@ impl Inner {
                 config: config.clone(),
                 kind,
                 previous,
+                uri: Some(uri.clone()),
             };
             let started = std::time::Instant::now();
+            let layer_input = self.gitops_layer_input(path.as_deref(), kind);
+            let layer_inner = self.clone();
+            let layer_uri = uri.clone();
             let outcome = tokio::task::spawn_blocking(move || {
-                catch_unwind(AssertUnwindSafe(|| snapshot::run(job)))
-                    .map_err(|panic| snapshot::panic_message(&panic))
+                catch_unwind(AssertUnwindSafe(|| {
+                    let mut analysis = snapshot::run(job);
+                    if let Some(input) = layer_input {
+                        analysis.gitops = layer_inner.gitops_layer(&layer_uri, &analysis, input);
+                    }
+                    analysis
+                }))
+                .map_err(|panic| snapshot::panic_message(&panic))
             })
             .await;
             let analysis = match outcome {
@@ -420,7 +442,8 @@ impl Inner {
         OpenFirst { open }
     }
 
-    /// Re-reads changed YAML files into the GitOps index, off the async runtime.
+    /// Re-reads changed YAML files into the GitOps index, off the async runtime, then
+    /// re-analyses the open documents (their GitOps layer may have changed).
     fn gitops_files_changed(self: &Arc<Self>, paths: Vec<PathBuf>) {
         let paths: Vec<PathBuf> = paths.into_iter().filter(|p| is_indexed_file(p)).collect();
         if paths.is_empty() {
@@ -428,12 +451,91 @@ impl Inner {
         }
         let source = self.open_texts(|path| paths.iter().any(|p| p == path));
         let inner = self.clone();
-        tokio::task::spawn_blocking(move || {
-            let outcome = catch_unwind(AssertUnwindSafe(|| {
-                inner.gitops.refresh(&paths, &source);
-            }));
-            if outcome.is_err() {
-                eprintln!("gitops-ls: updating the kustomize/Helm index panicked");
+        tokio::spawn(async move {
+            let refreshing = inner.clone();
+            let refreshed = tokio::task::spawn_blocking(move || {
+                catch_unwind(AssertUnwindSafe(|| {
+                    refreshing.gitops.refresh(&paths, &source);
+                }))
+            })
+            .await;
+            match refreshed {
+                Ok(Ok(())) => inner.schedule_all(),
+                _ => eprintln!("gitops-ls: updating the kustomize/Helm index panicked"),
+            }
+        });
+    }
+
+    /// What the GitOps layer of a document's analysis needs, taken before the analysis
+    /// runs: `None` without workspace folders or for documents outside them. Starts the
+    /// index build in the background when it is not built yet (the documents are analysed
+    /// again when it is done).
+    fn gitops_layer_input(
+        self: &Arc<Self>,
+        path: Option<&Path>,
+        kind: DocKind,
+    ) -> Option<LayerInput> {
+        let path = path.filter(|path| is_indexed_file(path) && kind == DocKind::Manifest)?;
+        let roots = lock(&self.config).workspace_folders().to_vec();
+        if !roots.iter().any(|root| path.starts_with(root)) {
+            return None;
+        }
+        if !self.gitops.is_built_for(&roots) {
+            self.build_gitops_index(roots);
+            return None;
+        }
+        // Unsaved edits of kustomizations count, and those of the document itself (its
+        // suppression comments); other manifests are read from the disk.
+        let source = self.open_texts(|open| {
+            open == path
+                || open
+                    .file_name()
+                    .and_then(|name| name.to_str())
+                    .is_some_and(is_kustomization_file_name)
+        });
+        Some(LayerInput {
+            roots,
+            path: path.to_path_buf(),
+            source,
+        })
+    }
+
+    /// Runs on the blocking pool, right after the document's own analysis.
+    fn gitops_layer(
+        &self,
+        uri: &Url,
+        analysis: &DocAnalysis,
+        input: LayerInput,
+    ) -> Option<GitopsLayer> {
+        self.gitops
+            .with_built_index(&input.roots, &input.source, |index| {
+                gitops_layer::compute(index, uri, &input.path, analysis, &input.source)
+            })
+            .flatten()
+    }
+
+    fn build_gitops_index(self: &Arc<Self>, roots: Vec<PathBuf>) {
+        if self.gitops_building.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        let source = self.open_texts(|path| {
+            path.file_name()
+                .and_then(|name| name.to_str())
+                .is_some_and(is_kustomization_file_name)
+        });
+        let inner = self.clone();
+        tokio::spawn(async move {
+            let building = inner.clone();
+            let built = tokio::task::spawn_blocking(move || {
+                catch_unwind(AssertUnwindSafe(|| {
+                    building.gitops.with_index(&roots, &source, |_| ());
+                }))
+            })
+            .await;
+            inner.gitops_building.store(false, Ordering::SeqCst);
+            match built {
+                Ok(Ok(())) => inner.schedule_all(),
+                _ => eprintln!("gitops-ls: building the kustomize/Helm index panicked"),
             }
         });
     }
@@ -483,22 +585,39 @@ impl Inner {
     ) -> Option<Hover> {
         let path = uri.to_file_path().ok()?;
         let name = path.file_name().and_then(|name| name.to_str())?;
-        if !is_kustomization_file_name(name) {
+        // Other files: Argo CD / Flux image overrides (cheap text test first).
+        let is_kustomization = is_kustomization_file_name(name);
+        let text = &analysis.text;
+        if !is_kustomization && !text.contains("argoproj.io") && !text.contains("toolkit.fluxcd.io")
+        {
             return None;
         }
         let roots = lock(&self.config).workspace_folders().to_vec();
         if roots.is_empty() {
             return None;
         }
-        let source = self.open_texts(|open| open == path);
+        // Unsaved edits of the hovered file count, and of the overlays overrides point at.
+        let source = self.open_texts(|open| {
+            let open_name = open.file_name().and_then(|name| name.to_str());
+            open == path || (!is_kustomization && open_name.is_some_and(is_kustomization_file_name))
+        });
         let inner = self.clone();
         let analysis = analysis.clone();
         blocking(move || {
             let offset = analysis.offset_at(position);
+            let text = &analysis.text;
+            let deployer = if is_kustomization {
+                None
+            } else {
+                Some(gitops_ls_analysis::gitops::deployer_entry_at(text, offset)?)
+            };
             let (value, range) = inner
                 .gitops
-                .with_index(&roots, &source, |index| {
-                    hover::entry_hover(index, &roots, &path, offset, &source)
+                .with_index(&roots, &source, |index| match &deployer {
+                    None => hover::entry_hover(index, &roots, &path, offset, &source),
+                    Some(at) => {
+                        hover::deployer_entry_hover(index, &roots, &path, text, at, &source)
+                    }
                 })
                 .flatten()?;
             Some(Hover {
@@ -737,6 +856,15 @@ impl LanguageServer for Backend {
         }
         doc.apply_changes(params.content_changes, version, inner.flags().encoding);
         inner.schedule(&uri, doc);
+        drop(docs);
+        // The other open documents' GitOps layers read this kustomization's edits.
+        let is_kustomization = uri
+            .path_segments()
+            .and_then(|mut segments| segments.next_back())
+            .is_some_and(is_kustomization_file_name);
+        if is_kustomization {
+            inner.schedule_all();
+        }
     }
 
     async fn did_save(&self, params: DidSaveTextDocumentParams) {

@@ -24,12 +24,14 @@ use gitops_ls_analysis::{analyze, Analysis, Finding, MAX_FILE_BYTES};
 use ropey::Rope;
 use serde::ser::{Serialize, SerializeSeq, Serializer};
 use tower_lsp::lsp_types::{
-    Diagnostic, DiagnosticSeverity, DocumentSymbol, InlayHint, NumberOrString, Position, Range,
+    Diagnostic, DiagnosticRelatedInformation, DiagnosticSeverity, DocumentSymbol, InlayHint,
+    Position, Range, Url,
 };
 
 use crate::config::{validate_config_text, ResolvedConfig};
 use crate::diagnostics::{chunk_diagnostics, plain_diagnostic};
 use crate::encoding::{from_lsp, to_lsp, PositionConverter, PositionEncoding};
+use crate::gitops_layer::GitopsLayer;
 use crate::inlay_hints::chunk_hints;
 use crate::symbols::chunk_symbols;
 
@@ -63,6 +65,8 @@ pub struct Job {
     pub config: Arc<ResolvedConfig>,
     pub kind: DocKind,
     pub previous: Option<Arc<DocAnalysis>>,
+    /// The document, for related locations in the same file.
+    pub uri: Option<Url>,
 }
 
 /// The results of one chunk, positions local to it.
@@ -99,6 +103,8 @@ pub struct DocAnalysis {
     pub chunks: Vec<Chunk>,
     /// Diagnostics that belong to no chunk (a notice, a config error).
     pub extra_diagnostics: Vec<Diagnostic>,
+    /// What the workspace index adds (once it is built and the file takes part in it).
+    pub gitops: Option<GitopsLayer>,
     /// How many chunks were taken over from the previous analysis.
     pub reused: usize,
     /// Chunks whose tree was rebuilt on demand, oldest first.
@@ -222,8 +228,16 @@ impl DocAnalysis {
 
     /// Every diagnostic, in file positions (tests; publishing serializes
     /// [`PublishedDiagnostics`] without building this list).
+    /// The diagnostics of the index layer (none before it is computed).
+    pub fn gitops_diagnostics(&self) -> &[Diagnostic] {
+        self.gitops
+            .as_ref()
+            .map_or(&[], |layer| layer.diagnostics.as_slice())
+    }
+
     pub fn diagnostics(&self) -> Vec<Diagnostic> {
         let mut out = self.extra_diagnostics.clone();
+        out.extend_from_slice(self.gitops_diagnostics());
         for chunk in &self.chunks {
             for diagnostic in &chunk.data.diagnostics {
                 out.push(shifted_diagnostic(diagnostic, chunk.start_line));
@@ -234,6 +248,7 @@ impl DocAnalysis {
 
     pub fn diagnostic_count(&self) -> usize {
         self.extra_diagnostics.len()
+            + self.gitops_diagnostics().len()
             + self
                 .chunks
                 .iter()
@@ -264,10 +279,25 @@ pub fn shift_range(range: Range, by: u32) -> Range {
 fn shifted_diagnostic(diagnostic: &Diagnostic, by: u32) -> Diagnostic {
     let mut diagnostic = diagnostic.clone();
     diagnostic.range = shift_range(diagnostic.range, by);
-    if by > 0 && mentions_lines(&diagnostic) {
-        diagnostic.message = shift_line_numbers(&diagnostic.message, by);
-    }
+    diagnostic.related_information = shifted_related(diagnostic.related_information.as_deref(), by);
     diagnostic
+}
+
+/// The related locations of a chunk's diagnostic are in the same chunk: they move with it.
+fn shifted_related(
+    related: Option<&[DiagnosticRelatedInformation]>,
+    by: u32,
+) -> Option<Vec<DiagnosticRelatedInformation>> {
+    related.map(|related| {
+        related
+            .iter()
+            .map(|info| {
+                let mut info = info.clone();
+                info.location.range = shift_range(info.location.range, by);
+                info
+            })
+            .collect()
+    })
 }
 
 /// The diagnostics of an analysis as a JSON array, serialized straight from
@@ -278,16 +308,16 @@ impl Serialize for PublishedDiagnostics<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let analysis = self.0;
         let mut seq = serializer.serialize_seq(Some(analysis.diagnostic_count()))?;
-        for diagnostic in &analysis.extra_diagnostics {
+        for diagnostic in analysis
+            .extra_diagnostics
+            .iter()
+            .chain(analysis.gitops_diagnostics())
+        {
             seq.serialize_element(diagnostic)?;
         }
         for chunk in &analysis.chunks {
             for diagnostic in &chunk.data.diagnostics {
-                if chunk.start_line > 0 && mentions_lines(diagnostic) {
-                    seq.serialize_element(&shifted_diagnostic(diagnostic, chunk.start_line))?;
-                } else {
-                    seq.serialize_element(&Shifted(diagnostic, chunk.start_line))?;
-                }
+                seq.serialize_element(&Shifted(diagnostic, chunk.start_line))?;
             }
         }
         seq.end()
@@ -316,8 +346,8 @@ impl Serialize for Shifted<'_> {
             map.serialize_entry("source", source)?;
         }
         map.serialize_entry("message", &d.message)?;
-        if let Some(related) = &d.related_information {
-            map.serialize_entry("relatedInformation", related)?;
+        if let Some(related) = shifted_related(d.related_information.as_deref(), self.1) {
+            map.serialize_entry("relatedInformation", &related)?;
         }
         if let Some(tags) = &d.tags {
             map.serialize_entry("tags", tags)?;
@@ -346,6 +376,7 @@ pub fn run(job: Job) -> DocAnalysis {
         kind: job.kind,
         chunks: Vec::new(),
         extra_diagnostics: Vec::new(),
+        gitops: None,
         reused: 0,
         rebuilt: Mutex::new(rebuilt),
     };
@@ -372,7 +403,8 @@ pub fn run(job: Job) -> DocAnalysis {
                 .as_deref()
                 .filter(|prev| prev.kind == DocKind::Manifest)
                 .filter(|prev| prev.config.id == job.config.id && prev.encoding == job.encoding);
-            let (chunks, reused) = analyze_chunks(&text, previous, &job.config, job.encoding);
+            let (chunks, reused) =
+                analyze_chunks(&text, previous, &job.config, job.encoding, job.uri.as_ref());
             result.chunks = chunks;
             result.reused = reused;
         }
@@ -402,6 +434,7 @@ pub fn failed(
             format!("gitops-ls could not analyse this file (internal error: {message})"),
         )],
         reused: 0,
+        gitops: None,
         rebuilt: Mutex::new(VecDeque::new()),
     }
 }
@@ -426,6 +459,7 @@ fn analyze_chunks(
     previous: Option<&DocAnalysis>,
     config: &ResolvedConfig,
     encoding: PositionEncoding,
+    uri: Option<&Url>,
 ) -> (Vec<Chunk>, usize) {
     let ranges = split(text);
     let mut slots: Vec<Option<Arc<ChunkData>>> = vec![None; ranges.len()];
@@ -475,7 +509,7 @@ fn analyze_chunks(
                 let chunk_text = &text[ranges[i].clone()];
                 (
                     i,
-                    Arc::new(analyze_one(chunk_text, config, encoding, keep_trees)),
+                    Arc::new(analyze_one(chunk_text, config, encoding, uri, keep_trees)),
                 )
             })
             .collect()
@@ -526,6 +560,7 @@ fn analyze_chunks(
                 &text[range.clone()],
                 config,
                 encoding,
+                uri,
                 keep_trees,
             ))
         });
@@ -560,6 +595,7 @@ fn analyze_one(
     text: &str,
     config: &ResolvedConfig,
     encoding: PositionEncoding,
+    uri: Option<&Url>,
     keep_tree: bool,
 ) -> ChunkData {
     let outcome = catch_unwind(AssertUnwindSafe(|| {
@@ -572,7 +608,7 @@ fn analyze_one(
         let lines = std::mem::replace(&mut analysis.lines, LineIndex::new(""));
         let findings = std::mem::take(&mut analysis.findings);
         let docs_url = config.docs_url.as_deref();
-        let diagnostics = chunk_diagnostics(text, &lines, &findings, encoding, docs_url);
+        let diagnostics = chunk_diagnostics(text, &lines, &findings, encoding, docs_url, uri);
         let hints = chunk_hints(text, &analysis, &lines, encoding);
         let symbols = chunk_symbols(text, &analysis, &lines, encoding);
         ChunkData {
@@ -613,36 +649,11 @@ pub fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
         .unwrap_or_else(|| "unknown panic".to_owned())
 }
 
-/// Messages that name another line (`duplicate-key`: "already set on line
-/// 8") count lines from the start of the analysed text, the chunk.
-fn mentions_lines(diagnostic: &Diagnostic) -> bool {
-    matches!(&diagnostic.code, Some(NumberOrString::String(code)) if code == "duplicate-key")
-}
-
-/// Adds `by` to the number after each "on line ".
-fn shift_line_numbers(message: &str, by: u32) -> String {
-    const MARKER: &str = "on line ";
-    let mut out = String::with_capacity(message.len() + 4);
-    let mut rest = message;
-    while let Some(at) = rest.find(MARKER) {
-        let after = at + MARKER.len();
-        out.push_str(&rest[..after]);
-        rest = &rest[after..];
-        let digits = rest.len() - rest.trim_start_matches(|c: char| c.is_ascii_digit()).len();
-        match rest[..digits].parse::<u64>() {
-            Ok(line) => out.push_str(&(line + u64::from(by)).to_string()),
-            Err(_) => out.push_str(&rest[..digits]),
-        }
-        rest = &rest[digits..];
-    }
-    out.push_str(rest);
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use gitops_ls_analysis::Config;
+    use tower_lsp::lsp_types::NumberOrString;
 
     fn resolved(id: u64) -> Arc<ResolvedConfig> {
         Arc::new(ResolvedConfig {
@@ -662,6 +673,7 @@ mod tests {
             config: resolved(1),
             kind: DocKind::Manifest,
             previous,
+            uri: None,
         }
     }
 
@@ -677,12 +689,44 @@ mod tests {
             &whole.findings,
             PositionEncoding::Utf16,
             None,
+            None,
         );
         let chunked = run(job(text, None)).diagnostics();
         for (i, (got, want)) in chunked.iter().zip(&expected).enumerate() {
             assert_eq!(got, want, "diagnostic {i}");
         }
         assert_eq!(chunked.len(), expected.len());
+    }
+
+    #[test]
+    fn related_locations_move_with_their_document() {
+        let text = "kind: A\n---\nkind: B\nspec:\n  a: 1\n  a: 2\n";
+        let uri = Url::parse("file:///w/dup.yaml").unwrap();
+        let mut with_uri = job(text, None);
+        with_uri.uri = Some(uri.clone());
+        let analysis = run(with_uri);
+        let diagnostics = analysis.diagnostics();
+        let duplicate = diagnostics
+            .iter()
+            .find(|d| d.code == Some(NumberOrString::String("duplicate-key".into())))
+            .expect("a duplicate-key diagnostic");
+        assert_eq!(duplicate.range.start, Position::new(5, 2));
+        let related = &duplicate.related_information.as_ref().unwrap()[0];
+        assert_eq!(related.location.uri, uri);
+        assert_eq!(related.location.range.start, Position::new(4, 2));
+        // Serialized for publishing (without a copy of the list), the same.
+        let published = serde_json::to_value(PublishedDiagnostics(&analysis)).unwrap();
+        let published = published
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["code"] == "duplicate-key")
+            .unwrap()
+            .clone();
+        assert_eq!(
+            published["relatedInformation"][0]["location"]["range"]["start"],
+            serde_json::json!({"line": 4, "character": 2})
+        );
     }
 
     #[test]

@@ -1,53 +1,125 @@
 //! Cross-file findings computed from the [`WorkspaceIndex`], shared by `gitops-ls check`
-//! and the language server so both report the same thing: `overlay-changes-policy`, an
-//! `images:` entry that changes the API-server default pull policy of a container that
-//! relies on it (`newTag: latest` turning IfNotPresent into Always).
+//! and the language server so both report the same thing:
+//!
+//! - `overlay-changes-policy`: an `images:` entry changes the API-server default pull
+//!   policy of a container that relies on it (`newTag: latest` turning IfNotPresent into
+//!   Always). Reported on the entry, with the container as a related location; the language
+//!   server also annotates the base container ([`base_changes`], [`base_findings`]).
+//! - `unused-image-entry`: an `images:` entry that rewrites nothing in any build that runs
+//!   it, when every input of those builds is known.
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use super::chain::AppliedStep;
 use super::effective::{effective_images, EffectiveImage};
-use super::workspace::{FileSource, OverlayChain, WorkspaceIndex};
-use crate::finding::{ContainerLabel, Finding, Severity};
-use crate::image::default_pull_policy;
+use super::kustomization::is_kustomization_file_name;
+use super::workspace::{normalize, FileSource, OverlayChain, WorkspaceIndex};
+use crate::finding::{ContainerLabel, Finding, RelatedLocation, Severity};
+use crate::image::{default_pull_policy, PullPolicy};
 use crate::suppress::Suppressions;
 use crate::text::{LineIndex, TextRange};
 use crate::yaml::YamlFile;
 
-/// The rule id (registered in [`crate::rules::RULES`] for configuration and docs; it runs
-/// here, not in [`crate::analyze`]).
+/// The rule ids (registered in [`crate::rules::RULES`] for configuration and docs; they
+/// run here, not in [`crate::analyze`]).
 pub const OVERLAY_CHANGES_POLICY: &str = "overlay-changes-policy";
+pub const UNUSED_IMAGE_ENTRY: &str = "unused-image-entry";
+
+/// The configured severity of a rule for a file (`Off` drops the finding).
+pub type SeverityOf<'a> = &'a dyn Fn(&Path, &str) -> Severity;
 
 /// Every cross-file finding of the workspace, keyed by the file it is reported in (a
-/// kustomization, or the Argo CD / Flux object that holds the entry). `severity_of` gives
-/// the configured severity of a rule for a file (`Off` drops the finding). `root` makes
-/// the paths in messages short. Suppression comments in the reported file are honoured.
+/// kustomization, or the Argo CD / Flux object that holds the entry). `root` makes the
+/// paths in messages short. Suppression comments in the reported file are honoured.
 pub fn findings(
     index: &WorkspaceIndex,
     source: &dyn FileSource,
     root: &Path,
-    severity_of: &dyn Fn(&Path, &str) -> Severity,
+    severity_of: SeverityOf,
 ) -> Vec<(PathBuf, Finding)> {
     let mut manifests: Vec<PathBuf> = Vec::new();
     let mut seen = HashSet::new();
-    let mut dirs: Vec<PathBuf> = index
-        .kustomization_files()
-        .filter_map(|file| file.parent().map(Path::to_path_buf))
-        .collect();
-    dirs.sort();
-    for dir in dirs {
-        for manifest in index.manifests_under(&dir) {
+    let mut kustomizations: Vec<PathBuf> =
+        index.kustomization_files().map(Path::to_path_buf).collect();
+    kustomizations.sort();
+    for file in &kustomizations {
+        let dir = file.parent().unwrap_or(Path::new(""));
+        for manifest in index.manifests_under(dir) {
             if seen.insert(manifest.clone()) {
                 manifests.push(manifest);
             }
         }
     }
+    let mut out = policy_change_findings(index, source, root, &manifests, severity_of, None);
+    for file in &kustomizations {
+        out.extend(
+            unused_entries(index, source, file, severity_of)
+                .into_iter()
+                .map(|finding| (file.clone(), finding)),
+        );
+    }
+    drop_suppressed(&mut out, source);
+    out.sort_by(|a, b| (&a.0, a.1.range.start).cmp(&(&b.0, b.1.range.start)));
+    out
+}
+
+/// The cross-file findings reported in one file: a kustomization's entries, or the
+/// overrides of the Argo CD / Flux objects it holds. For the language server, which
+/// publishes them with the file's own diagnostics.
+pub fn findings_in(
+    index: &WorkspaceIndex,
+    source: &dyn FileSource,
+    root: &Path,
+    file: &Path,
+    severity_of: SeverityOf,
+) -> Vec<Finding> {
+    let file = normalize(file);
+    let mut manifests = Vec::new();
+    let is_kustomization = file
+        .file_name()
+        .and_then(|name| name.to_str())
+        .is_some_and(is_kustomization_file_name);
+    if is_kustomization && index.kustomization(&file).is_some() {
+        manifests = index.manifests_affected_by(file.parent().unwrap_or(Path::new("")));
+    }
+    for deployer in index.deployers_in(&file) {
+        let Some(path) = &deployer.path else { continue };
+        for manifest in index.manifests_under(&normalize(&index.root().join(path))) {
+            if !manifests.contains(&manifest) {
+                manifests.push(manifest);
+            }
+        }
+    }
+    let mut out = policy_change_findings(index, source, root, &manifests, severity_of, Some(&file));
+    if is_kustomization {
+        out.extend(
+            unused_entries(index, source, &file, severity_of)
+                .into_iter()
+                .map(|finding| (file.clone(), finding)),
+        );
+    }
+    drop_suppressed(&mut out, source);
+    let mut found: Vec<Finding> = out.into_iter().map(|(_, finding)| finding).collect();
+    found.sort_by_key(|finding| finding.range.start);
+    found
+}
+
+/// `overlay-changes-policy` findings for the images of `manifests`, keyed by the file of
+/// the responsible entry; only those in `only_in` when given.
+fn policy_change_findings(
+    index: &WorkspaceIndex,
+    source: &dyn FileSource,
+    root: &Path,
+    manifests: &[PathBuf],
+    severity_of: SeverityOf,
+    only_in: Option<&Path>,
+) -> Vec<(PathBuf, Finding)> {
     let mut out: Vec<(PathBuf, Finding)> = Vec::new();
     let mut reported = HashSet::new();
     for manifest in manifests {
-        let chains = index.chains_for(&manifest);
-        let Some(text) = source.read(&manifest).filter(|_| !chains.is_empty()) else {
+        let chains = index.chains_for(manifest);
+        let Some(text) = source.read(manifest).filter(|_| !chains.is_empty()) else {
             continue;
         };
         for image in effective_images(&text, &chains) {
@@ -57,6 +129,9 @@ pub fn findings(
             let Some(step) = responsible_step(&image) else {
                 continue;
             };
+            if only_in.is_some_and(|file| file != step.origin.file) {
+                continue;
+            }
             let key = (
                 step.origin.file.clone(),
                 step.origin.range.clone(),
@@ -71,7 +146,6 @@ pub fn findings(
             if severity == Severity::Off {
                 continue;
             }
-            let range = entry_range(index, step);
             let container = image.container_name.as_deref().unwrap_or("?");
             let message = format!(
                 "this entry turns \"{}\" into \"{}\" for container {container} ({} in {}), which \
@@ -79,7 +153,7 @@ pub fn findings(
                 step.before,
                 step.after,
                 image.object,
-                short(&manifest, root),
+                short(manifest, root),
                 before.as_str(),
                 after.as_str(),
                 overlay_note(&chains[image.chain], root),
@@ -90,20 +164,308 @@ pub fn findings(
                     rule: OVERLAY_CHANGES_POLICY,
                     severity,
                     message,
-                    range,
-                    container: Some(ContainerLabel {
-                        name: image.container_name.clone(),
-                        path: image.container_path.clone(),
-                        object: image.object.clone(),
-                    }),
+                    range: entry_range(index, step),
+                    container: Some(label(&image)),
                     fixes: Vec::new(),
+                    related: vec![RelatedLocation {
+                        file: Some(manifest.clone()),
+                        range: image.image_range.clone(),
+                        message: format!(
+                            "container {container} relies on the default ({} as written)",
+                            before.as_str()
+                        ),
+                    }],
                 },
             ));
         }
     }
-    drop_suppressed(&mut out, source);
-    out.sort_by(|a, b| (&a.0, a.1.range.start).cmp(&(&b.0, b.1.range.start)));
     out
+}
+
+/// A container of a manifest that sets no pull policy, and the builds that change its
+/// default by rewriting its image.
+#[derive(Debug, Clone)]
+pub struct BaseChange {
+    pub document: usize,
+    pub container_path: String,
+    pub container_name: Option<String>,
+    /// `Deployment/web`.
+    pub object: String,
+    pub image_range: TextRange,
+    /// The default for the image as written.
+    pub written_default: PullPolicy,
+    pub builds: Vec<BuildChange>,
+}
+
+/// One build that deploys a container with another default pull policy.
+#[derive(Debug, Clone)]
+pub struct BuildChange {
+    /// `overlays/dev`, or `overlays/dev via Application web`.
+    pub build: String,
+    pub image: String,
+    pub policy: PullPolicy,
+    /// The entry that changed the default.
+    pub entry_file: PathBuf,
+    pub entry_range: TextRange,
+}
+
+/// The containers of `manifest` (whose contents are `text`) whose default pull policy some
+/// build that includes it changes.
+pub fn base_changes(
+    index: &WorkspaceIndex,
+    root: &Path,
+    manifest: &Path,
+    text: &str,
+) -> Vec<BaseChange> {
+    let chains = index.chains_for(manifest);
+    let mut out: Vec<BaseChange> = Vec::new();
+    for image in effective_images(text, &chains) {
+        let Some((before, after)) = image.default_policy_change() else {
+            continue;
+        };
+        let Some(step) = responsible_step(&image) else {
+            continue;
+        };
+        let build = BuildChange {
+            build: build_label(&chains[image.chain], root),
+            image: image.image.clone(),
+            policy: after,
+            entry_file: step.origin.file.clone(),
+            entry_range: entry_range(index, step),
+        };
+        let same = |change: &&mut BaseChange| {
+            change.document == image.document && change.container_path == image.container_path
+        };
+        match out.iter_mut().find(same) {
+            Some(change) => change.builds.push(build),
+            None => out.push(BaseChange {
+                document: image.document,
+                container_path: image.container_path.clone(),
+                container_name: image.container_name.clone(),
+                object: image.object.clone(),
+                image_range: image.image_range.clone(),
+                written_default: before,
+                builds: vec![build],
+            }),
+        }
+    }
+    out
+}
+
+/// The base side of `overlay-changes-policy`, for the language server: an Info finding on
+/// the image of each container in [`base_changes`], with the responsible entries as related
+/// locations. `check` reports the entries only, so a change is counted once in CI.
+pub fn base_findings(text: &str, changes: &[BaseChange], severity: Severity) -> Vec<Finding> {
+    if severity == Severity::Off || changes.is_empty() {
+        return Vec::new();
+    }
+    let lines = LineIndex::new(text);
+    let suppressions = Suppressions::collect(text, &lines, &YamlFile::parse(text));
+    changes
+        .iter()
+        .filter(|change| {
+            let line = lines.line_of(change.image_range.start);
+            !suppressions.is_suppressed(line, OVERLAY_CHANGES_POLICY)
+        })
+        .map(|change| {
+            let builds: Vec<String> = change
+                .builds
+                .iter()
+                .map(|build| {
+                    format!(
+                        "{} deploys {} ({})",
+                        build.build,
+                        build.image,
+                        build.policy.as_str()
+                    )
+                })
+                .collect();
+            let message = format!(
+                "no imagePullPolicy, and overlays change the default: {} here, but {}; set \
+                 imagePullPolicy to say which one you mean",
+                change.written_default.as_str(),
+                builds.join(", ")
+            );
+            let mut related: Vec<RelatedLocation> = Vec::new();
+            for build in &change.builds {
+                let duplicate = related.iter().any(|r| {
+                    r.file.as_ref() == Some(&build.entry_file) && r.range == build.entry_range
+                });
+                if !duplicate {
+                    related.push(RelatedLocation {
+                        file: Some(build.entry_file.clone()),
+                        range: build.entry_range.clone(),
+                        message: format!("the images: entry used by {}", build.build),
+                    });
+                }
+            }
+            Finding {
+                rule: OVERLAY_CHANGES_POLICY,
+                severity: severity.min(Severity::Info),
+                message,
+                range: change.image_range.clone(),
+                container: Some(ContainerLabel {
+                    name: change.container_name.clone(),
+                    path: change.container_path.clone(),
+                    object: change.object.clone(),
+                }),
+                fixes: Vec::new(),
+                related,
+            }
+        })
+        .collect()
+}
+
+/// The change of [`base_changes`] that concerns the container of an `implicit-pull-policy`
+/// finding: inserting the written image's default keeps what the base deploys but changes
+/// what those builds deploy, so that fix is no longer safe to apply unreviewed.
+pub fn overlay_change_for<'a>(
+    finding: &Finding,
+    changes: &'a [BaseChange],
+) -> Option<&'a BaseChange> {
+    if finding.rule != "implicit-pull-policy" {
+        return None;
+    }
+    let label = finding.container.as_ref()?;
+    changes
+        .iter()
+        .find(|change| change.container_path == label.path && change.object == label.object)
+}
+
+/// The title of a policy fix that [`overlay_change_for`] demotes: it says what it changes.
+pub fn demoted_fix_title(title: &str, change: &BaseChange) -> String {
+    let first = &change.builds[0];
+    let others = match change.builds.len() {
+        1 => String::new(),
+        n => format!(" and {} more", n - 1),
+    };
+    format!(
+        "{title}: {}{others} deploys {}, which defaults to {}",
+        first.build,
+        first.image,
+        first.policy.as_str()
+    )
+}
+
+/// Demotes the safe fixes [`overlay_change_for`] names (for `check --fix`).
+pub fn demote_overlay_changed_fixes(findings: &mut [Finding], changes: &[BaseChange]) {
+    for finding in findings.iter_mut() {
+        let Some(change) = overlay_change_for(finding, changes) else {
+            continue;
+        };
+        for fix in finding.fixes.iter_mut().filter(|fix| fix.safe) {
+            fix.safe = false;
+            fix.title = demoted_fix_title(&fix.title, change);
+        }
+    }
+}
+
+/// A container that every deployed build including its file (a kustomization no other one
+/// includes, or an Argo CD / Flux object) deploys with the same image, which is not the one
+/// written: what the editor shows inline.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AgreedImage {
+    pub image_range: TextRange,
+    pub image: String,
+    pub policy: crate::k8s::EffectivePolicy,
+    /// How many deployed builds include the file.
+    pub builds: usize,
+}
+
+/// The [`AgreedImage`]s of `manifest` (whose contents are `text`).
+pub fn agreed_images(index: &WorkspaceIndex, manifest: &Path, text: &str) -> Vec<AgreedImage> {
+    let chains: Vec<OverlayChain> = index
+        .chains_for(manifest)
+        .into_iter()
+        .filter(|chain| chain.is_root || chain.deployer.is_some())
+        .collect();
+    let images = effective_images(text, &chains);
+    // `effective_images` lists each field once per chain, chains innermost.
+    images
+        .chunks(chains.len().max(1))
+        .filter(|per_chain| per_chain.iter().any(EffectiveImage::changed))
+        .filter(|per_chain| {
+            per_chain.iter().all(|image| {
+                image.image == per_chain[0].image && image.policy == per_chain[0].policy
+            })
+        })
+        .map(|per_chain| AgreedImage {
+            image_range: per_chain[0].image_range.clone(),
+            image: per_chain[0].image.clone(),
+            policy: per_chain[0].policy.clone(),
+            builds: per_chain.len(),
+        })
+        .collect()
+}
+
+/// `unused-image-entry`: the entries of a kustomization that rewrite nothing in any build
+/// that runs them. Quiet when a build has inputs the index does not follow.
+fn unused_entries(
+    index: &WorkspaceIndex,
+    source: &dyn FileSource,
+    file: &Path,
+    severity_of: SeverityOf,
+) -> Vec<Finding> {
+    let Some(kustomization) = index.kustomization(file) else {
+        return Vec::new();
+    };
+    let severity = severity_of(file, UNUSED_IMAGE_ENTRY);
+    let dir = file.parent().unwrap_or(Path::new(""));
+    if kustomization.images.is_empty()
+        || severity == Severity::Off
+        || index.unknown_inputs(dir).is_some()
+    {
+        return Vec::new();
+    }
+    let manifests = index.manifests_affected_by(dir);
+    // A manifest that cannot be read or parsed may hold the container an entry is for.
+    let unreadable = manifests.iter().any(|manifest| {
+        source.read(manifest).is_none_or(|text| {
+            YamlFile::parse(&text)
+                .documents
+                .iter()
+                .any(|doc| doc.error.is_some())
+        })
+    });
+    if unreadable {
+        return Vec::new();
+    }
+    index
+        .entry_usage(file, source)
+        .into_iter()
+        .filter(|usage| usage.rewrites.is_empty())
+        .filter_map(|usage| {
+            let entry = kustomization.images.get(usage.index)?;
+            let name = &entry.image.name;
+            let range = entry
+                .fields
+                .name
+                .as_ref()
+                .map_or_else(|| entry.range.clone(), |field| field.value.clone());
+            Some(Finding {
+                rule: UNUSED_IMAGE_ENTRY,
+                severity,
+                message: format!(
+                    "no container of the builds that run this kustomization uses the image \
+                     \"{name}\", so this entry changes nothing (kustomize ignores it silently); \
+                     names are compared as written: `nginx` does not match \
+                     `docker.io/library/nginx`"
+                ),
+                range,
+                container: None,
+                fixes: Vec::new(),
+                related: Vec::new(),
+            })
+        })
+        .collect()
+}
+
+fn label(image: &EffectiveImage) -> ContainerLabel {
+    ContainerLabel {
+        name: image.container_name.clone(),
+        path: image.container_path.clone(),
+        object: image.object.clone(),
+    }
 }
 
 /// The last entry that changed the default policy of the image it rewrote.
@@ -132,20 +494,24 @@ fn entry_range(index: &WorkspaceIndex, step: &AppliedStep) -> TextRange {
 }
 
 fn overlay_note(chain: &OverlayChain, root: &Path) -> String {
-    let dir = chain.overlay.parent().unwrap_or(Path::new(""));
+    format!(" (build of {})", build_label(chain, root))
+}
+
+/// `overlays/dev`, or `overlays/dev through Application web`.
+fn build_label(chain: &OverlayChain, root: &Path) -> String {
+    let dir = short(chain.overlay.parent().unwrap_or(Path::new("")), root);
     match &chain.deployer {
         Some(deployer) => format!(
-            " (build of {} through {} {})",
-            short(dir, root),
+            "{dir} through {} {}",
             deployer.kind.kind_name(),
             deployer.name.as_deref().unwrap_or("(unnamed)")
         ),
-        None => format!(" (build of {})", short(dir, root)),
+        None => dir,
     }
 }
 
 fn short(path: &Path, root: &Path) -> String {
-    let root = super::workspace::normalize(root);
+    let root = normalize(root);
     match path.strip_prefix(&root) {
         Ok(rel) if !rel.as_os_str().is_empty() => rel.display().to_string(),
         _ => path.display().to_string(),
@@ -220,6 +586,136 @@ mod tests {
                 && finding.message.contains("build of overlays/dev"),
             "{}",
             finding.message
+        );
+        let related = &finding.related[0];
+        assert_eq!(
+            related.file.as_deref(),
+            Some(Path::new("/r/base/deployment.yaml"))
+        );
+        assert_eq!(&DEPLOYMENT[related.range.clone()], "nginx:1.25");
+    }
+
+    #[test]
+    fn findings_in_one_file_are_those_of_the_whole_workspace_for_it() {
+        let overlay = "resources: [../../base]\nimages:\n  - name: nginx\n    newTag: latest\n  - name: ngnix\n    newTag: \"1\"\n";
+        let (index, files) = workspace(overlay);
+        let all = findings(&index, &files, Path::new("/r"), &|_, _| Severity::Warning);
+        let file = Path::new("/r/overlays/dev/kustomization.yaml");
+        let in_file = findings_in(&index, &files, Path::new("/r"), file, &|_, _| {
+            Severity::Warning
+        });
+        let expected: Vec<Finding> = all.into_iter().map(|(_, finding)| finding).collect();
+        assert_eq!(in_file, expected);
+        let rules: Vec<&str> = in_file.iter().map(|finding| finding.rule).collect();
+        assert_eq!(rules, [OVERLAY_CHANGES_POLICY, UNUSED_IMAGE_ENTRY]);
+        assert_eq!(&overlay[in_file[1].range.clone()], "ngnix");
+        let base = Path::new("/r/base/kustomization.yaml");
+        assert!(findings_in(&index, &files, Path::new("/r"), base, &|_, _| {
+            Severity::Warning
+        })
+        .is_empty());
+    }
+
+    #[test]
+    fn an_unused_entry_is_only_reported_when_every_input_is_known() {
+        let unused = |overlay: &str| {
+            run(overlay)
+                .into_iter()
+                .filter(|(_, finding)| finding.rule == UNUSED_IMAGE_ENTRY)
+                .count()
+        };
+        assert_eq!(
+            unused("resources: [../../base]\nimages:\n  - name: ngnix\n    newTag: \"1\"\n"),
+            1
+        );
+        // Names are compared as written (spec §6): no Docker Hub normalisation.
+        assert_eq!(
+            unused("resources: [../../base]\nimages:\n  - name: docker.io/library/nginx\n    newTag: \"1\"\n"),
+            1
+        );
+        // A patch, a remote resource or a missing file may bring the container.
+        for overlay in [
+            "resources: [../../base]\npatches:\n  - path: sidecar.yaml\nimages:\n  - name: ngnix\n    newTag: \"1\"\n",
+            "resources: [../../base, https://example.com/app.yaml]\nimages:\n  - name: ngnix\n    newTag: \"1\"\n",
+            "resources: [../../base, missing.yaml]\nimages:\n  - name: ngnix\n    newTag: \"1\"\n",
+        ] {
+            assert_eq!(unused(overlay), 0, "{overlay}");
+        }
+    }
+
+    #[test]
+    fn the_base_container_lists_the_builds_that_change_its_default() {
+        let overlay = "resources: [../../base]\nimages:\n  - name: nginx\n    newTag: latest\n";
+        let (index, _) = workspace(overlay);
+        let manifest = Path::new("/r/base/deployment.yaml");
+        let changes = base_changes(&index, Path::new("/r"), manifest, DEPLOYMENT);
+        assert_eq!(changes.len(), 1, "{changes:#?}");
+        let change = &changes[0];
+        assert_eq!(change.container_name.as_deref(), Some("web"));
+        assert_eq!(change.written_default, PullPolicy::IfNotPresent);
+        assert_eq!(change.builds.len(), 1);
+        assert_eq!(change.builds[0].build, "overlays/dev");
+        assert_eq!(change.builds[0].image, "nginx:latest");
+        assert_eq!(change.builds[0].policy, PullPolicy::Always);
+        assert_eq!(&overlay[change.builds[0].entry_range.clone()], "latest");
+
+        let found = base_findings(DEPLOYMENT, &changes, Severity::Warning);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].severity, Severity::Info);
+        assert_eq!(&DEPLOYMENT[found[0].range.clone()], "nginx:1.25");
+        assert!(
+            found[0]
+                .message
+                .contains("IfNotPresent here, but overlays/dev deploys nginx:latest (Always)"),
+            "{}",
+            found[0].message
+        );
+        assert_eq!(
+            found[0].related[0].file.as_deref(),
+            Some(Path::new("/r/overlays/dev/kustomization.yaml"))
+        );
+        assert!(base_findings(DEPLOYMENT, &changes, Severity::Off).is_empty());
+        let ignored = DEPLOYMENT.replace(
+            "image: nginx:1.25",
+            "image: nginx:1.25 # gitops-ls-ignore: overlay-changes-policy",
+        );
+        let changes = base_changes(&index, Path::new("/r"), manifest, &ignored);
+        assert!(base_findings(&ignored, &changes, Severity::Warning).is_empty());
+
+        // Both overlays agree: the editor can show the result inline.
+        let agreed = agreed_images(&index, manifest, DEPLOYMENT);
+        assert_eq!(agreed.len(), 1, "{agreed:#?}");
+        assert_eq!(agreed[0].image, "nginx:latest");
+        assert_eq!(agreed[0].builds, 1);
+    }
+
+    #[test]
+    fn the_safe_default_fix_is_demoted_when_an_overlay_changes_the_default() {
+        let overlay = "resources: [../../base]\nimages:\n  - name: nginx\n    newTag: latest\n";
+        let (index, _) = workspace(overlay);
+        let manifest = Path::new("/r/base/deployment.yaml");
+        let changes = base_changes(&index, Path::new("/r"), manifest, DEPLOYMENT);
+        let mut analysis = crate::analyze(DEPLOYMENT, &crate::Config::default());
+        let safe_fixes = |findings: &[Finding]| {
+            findings
+                .iter()
+                .flat_map(|finding| &finding.fixes)
+                .filter(|fix| fix.safe)
+                .count()
+        };
+        assert_eq!(safe_fixes(&analysis.findings), 1);
+        demote_overlay_changed_fixes(&mut analysis.findings, &changes);
+        assert_eq!(safe_fixes(&analysis.findings), 0);
+        let titles: Vec<&str> = analysis
+            .findings
+            .iter()
+            .flat_map(|finding| &finding.fixes)
+            .map(|fix| fix.title.as_str())
+            .collect();
+        assert!(
+            titles.iter().any(|title| title
+                .contains(": overlays/dev deploys nginx:latest, which defaults to Always")),
+            "{titles:?}"
         );
     }
 

@@ -25,7 +25,28 @@ pub struct Kustomization {
     pub components: Vec<Reference>,
     /// `images:`, applied in order.
     pub images: Vec<ImagesEntry>,
+    /// The first field that can add or rewrite containers in ways this model does not follow
+    /// (patches, Helm charts, generator plugins, custom field specs…): the build's images
+    /// are then not fully known.
+    pub unmodelled_field: Option<&'static str>,
 }
+
+/// Kustomization fields that can bring containers or image fields the index does not see.
+const UNMODELLED_FIELDS: [&str; 13] = [
+    "patches",
+    "patchesStrategicMerge",
+    "patchesJson6902",
+    "replacements",
+    "vars",
+    "helmCharts",
+    "helmChartInflationGenerator",
+    "generators",
+    "transformers",
+    "validators",
+    "configurations",
+    "crds",
+    "openapi",
+];
 
 /// Which list a [`Reference`] comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,6 +107,9 @@ impl Kustomization {
                 .get(root, "images")
                 .map(|list| images_entries(doc, list))
                 .unwrap_or_default(),
+            unmodelled_field: UNMODELLED_FIELDS
+                .into_iter()
+                .find(|field| doc.get(root, field).is_some()),
         })
     }
 }

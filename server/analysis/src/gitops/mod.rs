@@ -14,6 +14,7 @@
 //! Everything here is pure: files come in through [`workspace::FileSource`].
 
 pub mod chain;
+pub mod deployer_usage;
 pub mod deployers;
 pub mod effective;
 pub mod findings;
@@ -25,12 +26,18 @@ pub mod kustomize_image;
 pub mod workspace;
 
 pub use chain::{apply_chain, AppliedStep, ChainEntry, EntryOrigin, RewriteSite};
+pub use deployer_usage::{
+    deployer_entry_at, DeployerEntry, DeployerEntryAt, DeployerSource, DeployerUsage, Unresolved,
+};
 pub use deployers::{
     find_deployer_images, parse_argocd_image, DeployerImages, DeployerKind, MergeSource,
     MergedEntry,
 };
 pub use effective::{effective_images, EffectiveImage, EntryRewrite, EntryUsage};
-pub use findings::findings;
+pub use findings::{
+    agreed_images, base_changes, base_findings, demote_overlay_changed_fixes, demoted_fix_title,
+    findings, findings_in, overlay_change_for, AgreedImage, BaseChange, BuildChange,
+};
 pub use helm::{helm_images, resolve_scalar, ChartContext, HelmImage, HelmValue};
 pub use image_fields::{image_fields, ImageField};
 pub use kustomization::{

@@ -196,6 +196,11 @@ impl WorkspaceIndex {
             .map_or(&[], Vec::as_slice)
     }
 
+    /// The repository root Argo CD / Flux paths are relative to.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
     /// The chart directory when `file` is a Helm template: under a `templates/` directory
     /// whose parent has a `Chart.yaml`.
     pub fn chart_of(&self, file: &Path) -> Option<&Path> {
@@ -247,6 +252,80 @@ impl WorkspaceIndex {
             self.collect_manifests(&dir, &mut visited, &mut out);
         }
         out
+    }
+
+    /// Why the images of the builds that run the kustomization in `dir` are not fully known
+    /// (a remote or missing resource, a patch, a Helm chart, …), or `None` when every
+    /// container they deploy comes from a manifest in the index. Checked before claiming
+    /// that an `images:` entry matches nothing.
+    pub fn unknown_inputs(&self, kustomization_dir: &Path) -> Option<String> {
+        let dir = normalize(kustomization_dir);
+        let mut visited = HashSet::new();
+        let is_component = self
+            .kustomizations
+            .get(&dir)
+            .is_some_and(|node| node.parsed.is_component);
+        if !is_component {
+            return self.unknown_inputs_under(&dir, &mut visited);
+        }
+        // A component's entries run in every kustomization that lists it, over all of it.
+        let mut listed_by = Vec::new();
+        let mut pending = vec![dir];
+        while let Some(component) = pending.pop() {
+            for (parent, inclusion) in self.parents.get(&component).into_iter().flatten() {
+                if !matches!(inclusion, Inclusion::Component(_)) || listed_by.contains(parent) {
+                    continue;
+                }
+                listed_by.push(parent.clone());
+                if self
+                    .kustomizations
+                    .get(parent)
+                    .is_some_and(|node| node.parsed.is_component)
+                {
+                    pending.push(parent.clone());
+                }
+            }
+        }
+        if listed_by.is_empty() {
+            return Some("no kustomization lists this component".into());
+        }
+        listed_by
+            .iter()
+            .find_map(|parent| self.unknown_inputs_under(parent, &mut visited))
+    }
+
+    fn unknown_inputs_under(&self, dir: &Path, visited: &mut HashSet<PathBuf>) -> Option<String> {
+        if !visited.insert(dir.to_owned()) {
+            return None;
+        }
+        let node = self.kustomizations.get(dir)?;
+        let short = |reference: &str| format!("{} lists {reference}", node.file.display());
+        if let Some(field) = node.parsed.unmodelled_field {
+            return Some(format!("{} uses `{field}`", node.file.display()));
+        }
+        let resources = node.parsed.resources.iter().zip(&node.links.resources);
+        for (reference, target) in resources {
+            match target {
+                None => return Some(short(&reference.path)),
+                Some(Target::File(_)) => {}
+                Some(Target::Kustomization(sub)) => {
+                    if let Some(reason) = self.unknown_inputs_under(sub, visited) {
+                        return Some(reason);
+                    }
+                }
+            }
+        }
+        let components = node.parsed.components.iter().zip(&node.links.components);
+        for (reference, target) in components {
+            let reason = match target {
+                None => Some(short(&reference.path)),
+                Some(component) => self.unknown_inputs_under(component, visited),
+            };
+            if reason.is_some() {
+                return reason;
+            }
+        }
+        None
     }
 
     fn collect_manifests(

@@ -1,7 +1,7 @@
 //! `duplicate-key`: a mapping that repeats a key.
 
 use super::{Rule, RuleContext, RuleMeta};
-use crate::finding::{Finding, Severity};
+use crate::finding::{Finding, RelatedLocation, Severity};
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
@@ -32,20 +32,27 @@ fn check(ctx: &RuleContext, out: &mut Vec<Finding>) {
             if split_by_template {
                 continue;
             }
+            // The first key is a related location, not a line number in the message, so
+            // the message stays right when only part of a file is analysed (the editor
+            // analyses one YAML document at a time).
             let message = format!(
-                "duplicate key \"{}\": already set on line {}; Kubernetes rejects the manifest \
+                "duplicate key \"{}\": already set above; Kubernetes rejects the manifest \
                  (mapping key \"{}\" already defined)",
-                duplicate.key,
-                first_line + 1,
-                duplicate.key
+                duplicate.key, duplicate.key
             );
-            out.push(ctx.finding(
+            let mut finding = ctx.finding(
                 &RULE,
                 duplicate.duplicate.clone(),
                 message,
                 None,
                 Vec::new(),
-            ));
+            );
+            finding.related.push(RelatedLocation {
+                file: None,
+                range: duplicate.previous.clone(),
+                message: format!("\"{}\" first set here", duplicate.key),
+            });
+            out.push(finding);
         }
     }
 }
@@ -61,7 +68,12 @@ mod tests {
         assert_eq!(found.len(), 1);
         assert_eq!(covered(text, &found[0]), "image");
         assert!(found[0].range.start > text.find("y:1").unwrap() - 10);
-        assert!(found[0].message.contains("line 4"));
+        let first = &found[0].related[0];
+        assert_eq!(
+            (first.file.as_ref(), &text[first.range.clone()]),
+            (None, "image")
+        );
+        assert_eq!(first.range.start, text.find("image").unwrap());
     }
 
     #[test]
@@ -81,6 +93,7 @@ mod tests {
         let text = "{{- if .Values.a }}\nimage: x\n{{- else }}\nimage: y\nimage: z\n{{- end }}\n";
         let found = findings(text, "duplicate-key");
         assert_eq!(found.len(), 1);
-        assert!(found[0].message.contains("line 4"), "{}", found[0].message);
+        let first = found[0].related[0].range.start;
+        assert_eq!(first, text.find("image: y").unwrap());
     }
 }

@@ -7,6 +7,8 @@
 mod allowed_registries;
 mod always_with_digest;
 mod duplicate_key;
+mod helm_values_empty_tag;
+mod helm_values_pull_policy;
 mod if_not_present_latest;
 mod implicit_pull_policy;
 mod invalid_image;
@@ -18,6 +20,7 @@ mod never_pull_policy;
 mod overlay_changes_policy;
 mod require_digest;
 mod require_pull_policy;
+mod unused_image_entry;
 mod yaml_syntax;
 
 use crate::finding::{ContainerLabel, Finding, Fix, Severity};
@@ -48,7 +51,7 @@ pub struct Rule {
 }
 
 /// Every rule, in the order they are documented.
-pub static RULES: [&Rule; 15] = [
+pub static RULES: [&Rule; 18] = [
     &yaml_syntax::RULE,
     &duplicate_key::RULE,
     &invalid_pull_policy::RULE,
@@ -64,6 +67,18 @@ pub static RULES: [&Rule; 15] = [
     &allowed_registries::RULE,
     &kustomize_image_entry::RULE,
     &overlay_changes_policy::RULE,
+    &unused_image_entry::RULE,
+    &helm_values_pull_policy::RULE,
+    &helm_values_empty_tag::RULE,
+];
+
+/// The rules that need other files of the workspace (kustomizations, charts): their
+/// findings come from [`crate::gitops`], never from [`crate::analyze`].
+pub static CROSS_FILE_RULES: [&str; 4] = [
+    crate::gitops::findings::OVERLAY_CHANGES_POLICY,
+    crate::gitops::findings::UNUSED_IMAGE_ENTRY,
+    crate::gitops::helm::HELM_VALUES_PULL_POLICY,
+    crate::gitops::helm::HELM_VALUES_EMPTY_TAG,
 ];
 
 pub fn rule(id: &str) -> Option<&'static Rule> {
@@ -172,6 +187,7 @@ impl RuleContext<'_> {
             range,
             container: facts.map(ContainerFacts::label),
             fixes,
+            related: Vec::new(),
         }
     }
 

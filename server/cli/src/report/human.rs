@@ -39,14 +39,20 @@ pub fn render(outcome: &Outcome, color: bool) -> String {
             let _ = writeln!(out, "{}: note: {reason}", file.display_path());
         }
         for finding in &file.analysis.findings {
-            finding_block(&mut out, file, finding, &style);
+            finding_block(&mut out, outcome, file, finding, &style);
         }
     }
     summary(&mut out, outcome, &style);
     out
 }
 
-fn finding_block(out: &mut String, file: &FileResult, finding: &Finding, style: &Style) {
+fn finding_block(
+    out: &mut String,
+    outcome: &Outcome,
+    file: &FileResult,
+    finding: &Finding,
+    style: &Style,
+) {
     let start = file.position(finding.range.start);
     let end = file.position(finding.range.end);
     let _ = writeln!(
@@ -81,6 +87,16 @@ fn finding_block(out: &mut String, file: &FileResult, finding: &Finding, style: 
         " ".repeat(start.column - 1),
         style.paint("1;31", &"^".repeat(width))
     );
+    for related in outcome.related(file, finding) {
+        let _ = writeln!(
+            out,
+            "{gutter} = note: {}:{}:{}: {}",
+            related.file.display_path(),
+            related.start.line,
+            related.start.column,
+            related.message
+        );
+    }
     if let Some(fix) = finding.fixes.iter().find(|fix| fix.safe) {
         let _ = writeln!(out, "{gutter} = fix: {} (run with --fix)", fix.title);
     } else if let Some(fix) = finding.fixes.first() {

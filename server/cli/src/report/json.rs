@@ -33,6 +33,20 @@ pub fn render(outcome: &Outcome) -> String {
                     json!({"title": fix.title, "safe": fix.safe, "edits": edits})
                 })
                 .collect();
+            let related: Vec<Value> = outcome
+                .related(file, finding)
+                .iter()
+                .map(|spot| {
+                    json!({
+                        "path": spot.file.display_path(),
+                        "range": {
+                            "start": {"line": spot.start.line, "column": spot.start.column},
+                            "end": {"line": spot.end.line, "column": spot.end.column},
+                        },
+                        "message": spot.message,
+                    })
+                })
+                .collect();
             findings.push(json!({
                 "path": file.display_path(),
                 "rule": finding.rule,
@@ -46,6 +60,7 @@ pub fn render(outcome: &Outcome) -> String {
                 "containerPath": finding.container.as_ref().map(|c| c.path.clone()),
                 "object": finding.container.as_ref().map(|c| c.object.clone()),
                 "fixes": fixes,
+                "related": related,
             }));
         }
     }

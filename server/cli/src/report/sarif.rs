@@ -98,6 +98,24 @@ pub fn render(outcome: &Outcome) -> String {
             if let Some(index) = rule_index {
                 result["ruleIndex"] = json!(index);
             }
+            let related: Vec<Value> = outcome
+                .related(file, finding)
+                .iter()
+                .enumerate()
+                .map(|(id, spot)| {
+                    json!({
+                        "id": id,
+                        "message": {"text": spot.message},
+                        "physicalLocation": {
+                            "artifactLocation": {"uri": uri(&spot.file.display_path())},
+                            "region": region(spot.file, &spot.range),
+                        },
+                    })
+                })
+                .collect();
+            if !related.is_empty() {
+                result["relatedLocations"] = json!(related);
+            }
             if !fixes.is_empty() {
                 result["fixes"] = json!(fixes);
             }

@@ -11,11 +11,15 @@
 
 mod template;
 mod values;
+mod values_lint;
 
 use std::path::Path;
 
 pub use template::ValueUse;
 pub use values::{ChartContext, GoValue, ValueError, ValueLookup};
+pub use values_lint::{
+    chart_templates, values_findings, HELM_VALUES_EMPTY_TAG, HELM_VALUES_PULL_POLICY,
+};
 
 use super::workspace::FileSource;
 use crate::image::{default_pull_policy, PullPolicy};

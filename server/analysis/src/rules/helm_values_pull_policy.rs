@@ -1,0 +1,90 @@
+//! `helm-values-pull-policy`: a chart's `values.yaml` holds a value that a template renders
+//! as `imagePullPolicy`, and it is not exactly `Always`, `IfNotPresent` or `Never`
+//! (`pullPolicy: always`).
+//!
+//! Cross-file: it needs the chart's templates, so it is computed by
+//! [`crate::gitops::helm::values_findings`] and reported in `values.yaml`, not by
+//! [`crate::analyze`]. It is registered here for its id, severity and documentation.
+
+use super::{Rule, RuleContext, RuleMeta};
+use crate::finding::{Finding, Severity};
+
+pub static RULE: Rule = Rule {
+    meta: RuleMeta {
+        id: crate::gitops::helm::HELM_VALUES_PULL_POLICY,
+        default_severity: Severity::Error,
+        summary: "A values.yaml value renders an imagePullPolicy the API server rejects",
+        rationale: "The API server compares imagePullPolicy case-sensitively, so a chart value \
+                    `pullPolicy: always` renders a Deployment that fails to apply with \
+                    \"Unsupported value\". The template itself looks fine; the mistake is in \
+                    values.yaml, where it is reported (on the value, naming the templates and \
+                    containers that use it). Only containers the chart's templates render \
+                    with its own values are checked. The fix writes the exact spelling when \
+                    only one policy fits (`always` → `Always`, `if-not-present` → \
+                    `IfNotPresent`).",
+        options: "",
+    },
+    check,
+};
+
+/// Nothing to do on a single file: see the module documentation.
+fn check(_ctx: &RuleContext, _out: &mut Vec<Finding>) {}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+    use std::path::{Path, PathBuf};
+
+    use crate::config::Config;
+    use crate::finding::{apply_edits, Severity};
+    use crate::gitops::helm::values_findings;
+    use crate::gitops::FileSource;
+
+    struct Files(HashMap<PathBuf, String>);
+
+    impl FileSource for Files {
+        fn read(&self, path: &Path) -> Option<String> {
+            self.0.get(path).cloned()
+        }
+    }
+
+    const TEMPLATE: &str = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n    - name: web\n      image: \"{{ .Values.image.repository }}:1.27\"\n      imagePullPolicy: {{ .Values.image.pullPolicy }}\n";
+
+    fn run(values: &str, config: &str) -> Vec<crate::Finding> {
+        let files = Files(
+            [
+                ("/c/Chart.yaml", "name: c\nappVersion: \"1.0\"\n"),
+                ("/c/values.yaml", values),
+                ("/c/templates/pod.yaml", TEMPLATE),
+            ]
+            .into_iter()
+            .map(|(path, text)| (PathBuf::from(path), text.to_owned()))
+            .collect(),
+        );
+        let config = Config::from_yaml(config).unwrap();
+        let template_files = vec![PathBuf::from("/c/templates/pod.yaml")];
+        values_findings(Path::new("/c"), &template_files, &files, &|id| {
+            config.severity(crate::rules::rule(id).expect("a registered rule"))
+        })
+        .into_iter()
+        .filter(|f| f.rule == super::RULE.meta.id)
+        .collect()
+    }
+
+    #[test]
+    fn reports_an_error_with_a_safe_fix_and_follows_the_configuration() {
+        let values = "image:\n  repository: nginx\n  pullPolicy: ALWAYS\n";
+        let found = run(values, "");
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert_eq!(found[0].severity, Severity::Error);
+        assert_eq!(&values[found[0].range.clone()], "ALWAYS");
+        assert!(found[0].fixes[0].safe);
+        let fixed = apply_edits(values, &found[0].fixes[0].edits);
+        assert_eq!(fixed, "image:\n  repository: nginx\n  pullPolicy: Always\n");
+        assert!(run(&fixed, "").is_empty());
+
+        let warning = run(values, "rules:\n  helm-values-pull-policy: warning\n");
+        assert_eq!(warning[0].severity, Severity::Warning);
+        assert!(run(values, "rules:\n  helm-values-pull-policy: off\n").is_empty());
+    }
+}

@@ -1,0 +1,200 @@
+//! GitOps diagnostics: `overlay-changes-policy` and `unused-image-entry` published on an
+//! open kustomization with the base container as related information, the base side of
+//! the change, fixes that stop being safe, and the overlay result as an inlay hint.
+
+use std::fs;
+use std::path::Path;
+
+use serde_json::{json, Value};
+
+use crate::client::{codes, file_uri, Options, Server};
+
+const BASE: &str = "\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  template:
+    spec:
+      containers:
+      - name: web
+        image: nginx:1.25
+";
+
+const DEV: &str = "\
+resources:
+  - ../../base
+images:
+  - name: nginx
+    newTag: latest
+  - name: ngnix
+    newTag: \"2\"
+";
+
+fn write(root: &Path, path: &str, text: &str) {
+    let path = root.join(path);
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    fs::write(path, text).unwrap();
+}
+
+/// The first publish for `uri` whose diagnostics satisfy `pred` (the GitOps layer joins
+/// once the index is built in the background).
+fn diagnostics_where(
+    server: &mut Server,
+    uri: &str,
+    pred: impl Fn(&[Value]) -> bool,
+) -> Vec<Value> {
+    let params = server.wait_notification("textDocument/publishDiagnostics", |p| {
+        p["uri"] == uri && pred(p["diagnostics"].as_array().map_or(&[], Vec::as_slice))
+    });
+    params["diagnostics"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+fn with_code<'a>(diagnostics: &'a [Value], code: &str) -> &'a Value {
+    diagnostics
+        .iter()
+        .find(|d| d["code"] == code)
+        .unwrap_or_else(|| panic!("no {code} in {diagnostics:#?}"))
+}
+
+#[test]
+fn overlays_are_diagnosed_on_the_entry_and_the_base() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(root, "base/deployment.yaml", BASE);
+    write(
+        root,
+        "base/kustomization.yaml",
+        "resources: [deployment.yaml]\n",
+    );
+    write(root, "overlays/dev/kustomization.yaml", DEV);
+    let mut server = Server::start(Options {
+        workspace_folders: vec![file_uri(root)],
+        ..Options::default()
+    });
+    let base = file_uri(&root.join("base/deployment.yaml"));
+    let dev = file_uri(&root.join("overlays/dev/kustomization.yaml"));
+
+    // The overlay: the entry that changes the default, and the one that matches nothing.
+    server.open(&dev, DEV, 1);
+    let found = diagnostics_where(&mut server, &dev, |d| {
+        d.iter().any(|d| d["code"] == "overlay-changes-policy")
+    });
+    let change = with_code(&found, "overlay-changes-policy");
+    assert_eq!(
+        change["range"]["start"],
+        json!({"line": 4, "character": 12})
+    );
+    assert_eq!(change["severity"], 2);
+    let related = &change["relatedInformation"][0];
+    assert_eq!(related["location"]["uri"], base);
+    assert_eq!(
+        related["location"]["range"]["start"],
+        json!({"line": 9, "character": 15})
+    );
+    let unused = with_code(&found, "unused-image-entry");
+    assert_eq!(
+        unused["range"]["start"],
+        json!({"line": 5, "character": 10})
+    );
+
+    // The base: an Info diagnostic on the image, pointing back at the entry.
+    server.open(&base, BASE, 1);
+    let found = diagnostics_where(&mut server, &base, |d| {
+        d.iter().any(|d| d["code"] == "overlay-changes-policy")
+    });
+    let note = with_code(&found, "overlay-changes-policy");
+    assert_eq!(note["severity"], 3);
+    assert_eq!(note["range"]["start"], json!({"line": 9, "character": 15}));
+    assert!(
+        note["message"]
+            .as_str()
+            .unwrap()
+            .contains("IfNotPresent here, but overlays/dev deploys nginx:latest (Always)"),
+        "{note:#?}"
+    );
+    assert_eq!(note["relatedInformation"][0]["location"]["uri"], dev);
+
+    // Inserting the base default would pin IfNotPresent for the dev build too: offered,
+    // but not preferred, and no fix-all.
+    let implicit = with_code(&found, "implicit-pull-policy").clone();
+    let whole = json!({"start": {"line": 0, "character": 0}, "end": {"line": 20, "character": 0}});
+    let actions = server
+        .request(
+            "textDocument/codeAction",
+            json!({"textDocument": {"uri": base}, "range": implicit["range"],
+                   "context": {"diagnostics": [implicit], "only": ["quickfix"]}}),
+        )
+        .unwrap();
+    let actions = actions.as_array().unwrap();
+    let insert = actions
+        .iter()
+        .find(|a| {
+            a["title"]
+                .as_str()
+                .unwrap()
+                .starts_with("Insert `imagePullPolicy: IfNotPresent`")
+        })
+        .expect("the insertion is still offered");
+    assert!(
+        insert["title"]
+            .as_str()
+            .unwrap()
+            .ends_with("overlays/dev deploys nginx:latest, which defaults to Always"),
+        "{insert:#?}"
+    );
+    assert!(
+        actions.iter().all(|a| a["isPreferred"] != true),
+        "{actions:#?}"
+    );
+    let fix_all = server
+        .request(
+            "textDocument/codeAction",
+            json!({"textDocument": {"uri": base}, "range": whole,
+                   "context": {"diagnostics": [], "only": ["source.fixAll"]}}),
+        )
+        .unwrap();
+    assert_eq!(fix_all, json!([]), "{fix_all:#?}");
+
+    // The one build deploys nginx:latest: shown inline; the policy hint inserts nothing.
+    let hints = server
+        .request(
+            "textDocument/inlayHint",
+            json!({"textDocument": {"uri": base}, "range": whole}),
+        )
+        .unwrap();
+    let hints = hints.as_array().unwrap();
+    assert!(
+        hints
+            .iter()
+            .any(|h| h["label"] == "→ nginx:latest (Always)" && h["position"]["line"] == 9),
+        "{hints:#?}"
+    );
+    let policy_hint = hints
+        .iter()
+        .find(|h| h["label"] == "imagePullPolicy: IfNotPresent")
+        .expect("the defaulted policy hint");
+    assert!(policy_hint.get("textEdits").is_none(), "{policy_hint:#?}");
+
+    // Pinning the overlay to a version: the base note goes away, unsaved.
+    server.drain_publishes(&base);
+    server.drain_publishes(&dev);
+    server.change(
+        &dev,
+        2,
+        json!([{"text": DEV.replace("newTag: latest", "newTag: \"1.27\"")}]),
+    );
+    let found = diagnostics_where(&mut server, &base, |d| {
+        !d.iter().any(|d| d["code"] == "overlay-changes-policy")
+    });
+    assert!(codes(&found).contains(&"implicit-pull-policy".to_owned()));
+    let found = diagnostics_where(&mut server, &dev, |d| {
+        !d.iter().any(|d| d["code"] == "overlay-changes-policy")
+    });
+    assert!(codes(&found).contains(&"unused-image-entry".to_owned()));
+    server.shutdown();
+}
