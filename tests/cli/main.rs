@@ -469,3 +469,51 @@ fn a_kustomization_without_extension_is_checked() {
         .unwrap()
         .ends_with("app/Kustomization"));
 }
+
+#[test]
+fn helm_values_are_linted_through_the_chart_templates_and_fixed() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "chart/Chart.yaml",
+        "apiVersion: v2\nname: web\nversion: 0.1.0\nappVersion: \"1.16.0\"\n",
+    );
+    let values = "image:\n  repository: nginx\n  pullPolicy: always\n  tag: \"\"\n";
+    write(dir.path(), "chart/values.yaml", values);
+    write(
+        dir.path(),
+        "chart/templates/deployment.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          image: \"{{ .Values.image.repository }}:{{ .Values.image.tag }}\"\n          imagePullPolicy: {{ .Values.image.pullPolicy }}\n",
+    );
+    let (findings, _) = json_findings(dir.path(), &["."]);
+    let in_values: Vec<&Value> = findings
+        .iter()
+        .filter(|f| f["path"].as_str().unwrap().ends_with("chart/values.yaml"))
+        .collect();
+    let rules: Vec<&str> = in_values
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        rules,
+        ["helm-values-pull-policy", "helm-values-empty-tag"],
+        "{findings:#?}"
+    );
+    assert_eq!(in_values[0]["range"]["start"]["line"], 3);
+    assert!(in_values[0]["related"][0]["path"]
+        .as_str()
+        .unwrap()
+        .ends_with("chart/templates/deployment.yaml"));
+
+    // --fix repairs the policy (safe); the tag needs a decision, so it stays reported.
+    let output = run(dir.path(), &["check", "--fix", "."]);
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("chart/values.yaml")).unwrap(),
+        values.replace("always", "Always")
+    );
+    let report = stdout(&output);
+    assert!(
+        report.contains("helm-values-empty-tag") && !report.contains("helm-values-pull-policy"),
+        "{report}"
+    );
+}

@@ -8,7 +8,8 @@ use serde_json::json;
 
 use crate::client::{file_uri, Options, Server};
 
-const BASE_DEPLOYMENT: &str = "\
+/// The Deployment in `base/deployment.yaml`: `nginx:1.25`, no pull policy.
+pub(crate) const BASE_DEPLOYMENT: &str = "\
 apiVersion: apps/v1
 kind: Deployment
 metadata:
@@ -35,10 +36,29 @@ spec:
           imagePullPolicy: {{ .Values.image.pullPolicy }}
 ";
 
-fn write(root: &Path, path: &str, text: &str) {
+/// Writes `text` to `path` under `root`, creating its folders.
+pub(crate) fn write(root: &Path, path: &str, text: &str) {
     let path = root.join(path);
     fs::create_dir_all(path.parent().unwrap()).unwrap();
     fs::write(path, text).unwrap();
+}
+
+/// Writes `base/`: [`BASE_DEPLOYMENT`] and a kustomization listing it.
+pub(crate) fn write_base(root: &Path) {
+    write(root, "base/deployment.yaml", BASE_DEPLOYMENT);
+    write(
+        root,
+        "base/kustomization.yaml",
+        "resources: [deployment.yaml]\n",
+    );
+}
+
+/// A server with `root` as its workspace folder.
+pub(crate) fn start_in(root: &Path) -> Server {
+    Server::start(Options {
+        workspace_folders: vec![file_uri(root)],
+        ..Options::default()
+    })
 }
 
 fn overlay(tag: &str) -> String {
@@ -54,12 +74,7 @@ fn hover_value(server: &mut Server, uri: &str, line: u32, character: u32) -> Str
 fn hover_lists_the_image_per_overlay_and_from_helm_values() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
-    write(root, "base/deployment.yaml", BASE_DEPLOYMENT);
-    write(
-        root,
-        "base/kustomization.yaml",
-        "resources: [deployment.yaml]\n",
-    );
+    write_base(root);
     write(root, "overlays/prod/kustomization.yaml", &overlay("1.27"));
     write(root, "overlays/dev/kustomization.yaml", &overlay("latest"));
     write(
@@ -74,10 +89,7 @@ fn hover_lists_the_image_per_overlay_and_from_helm_values() {
     );
     write(root, "charts/web/templates/deployment.yaml", TEMPLATE);
 
-    let mut server = Server::start(Options {
-        workspace_folders: vec![file_uri(root)],
-        ..Options::default()
-    });
+    let mut server = start_in(root);
     let base = file_uri(&root.join("base/deployment.yaml"));
     server.open_and_wait(&base, BASE_DEPLOYMENT);
     let value = hover_value(&mut server, &base, 9, 16);
@@ -206,19 +218,11 @@ spec:
 fn hover_on_an_argocd_kustomize_images_string_lists_the_containers_it_rewrites() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
-    write(root, "base/deployment.yaml", BASE_DEPLOYMENT);
-    write(
-        root,
-        "base/kustomization.yaml",
-        "resources: [deployment.yaml]\n",
-    );
+    write_base(root);
     write(root, "overlays/prod/kustomization.yaml", &overlay("1.27"));
     write(root, "argocd/web.yaml", ARGO_APP);
 
-    let mut server = Server::start(Options {
-        workspace_folders: vec![file_uri(root)],
-        ..Options::default()
-    });
+    let mut server = start_in(root);
     let app = file_uri(&root.join("argocd/web.yaml"));
     server.open_and_wait(&app, ARGO_APP);
 
@@ -309,19 +313,11 @@ spec:
 ";
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
-    write(root, "base/deployment.yaml", BASE_DEPLOYMENT);
-    write(
-        root,
-        "base/kustomization.yaml",
-        "resources: [deployment.yaml]\n",
-    );
+    write_base(root);
     write(root, "overlays/dev/kustomization.yaml", &overlay("latest"));
     write(root, "clusters/dev/web.yaml", flux);
 
-    let mut server = Server::start(Options {
-        workspace_folders: vec![file_uri(root)],
-        ..Options::default()
-    });
+    let mut server = start_in(root);
     let uri = file_uri(&root.join("clusters/dev/web.yaml"));
     server.open_and_wait(&uri, flux);
 

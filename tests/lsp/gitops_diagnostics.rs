@@ -2,25 +2,10 @@
 //! open kustomization with the base container as related information, the base side of
 //! the change, fixes that stop being safe, and the overlay result as an inlay hint.
 
-use std::fs;
-use std::path::Path;
-
 use serde_json::{json, Value};
 
-use crate::client::{codes, file_uri, Options, Server};
-
-const BASE: &str = "\
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-spec:
-  template:
-    spec:
-      containers:
-      - name: web
-        image: nginx:1.25
-";
+use crate::client::{codes, file_uri, Server};
+use crate::gitops::{start_in, write, write_base, BASE_DEPLOYMENT};
 
 const DEV: &str = "\
 resources:
@@ -31,12 +16,6 @@ images:
   - name: ngnix
     newTag: \"2\"
 ";
-
-fn write(root: &Path, path: &str, text: &str) {
-    let path = root.join(path);
-    fs::create_dir_all(path.parent().unwrap()).unwrap();
-    fs::write(path, text).unwrap();
-}
 
 /// The first publish for `uri` whose diagnostics satisfy `pred` (the GitOps layer joins
 /// once the index is built in the background).
@@ -65,17 +44,9 @@ fn with_code<'a>(diagnostics: &'a [Value], code: &str) -> &'a Value {
 fn overlays_are_diagnosed_on_the_entry_and_the_base() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
-    write(root, "base/deployment.yaml", BASE);
-    write(
-        root,
-        "base/kustomization.yaml",
-        "resources: [deployment.yaml]\n",
-    );
+    write_base(root);
     write(root, "overlays/dev/kustomization.yaml", DEV);
-    let mut server = Server::start(Options {
-        workspace_folders: vec![file_uri(root)],
-        ..Options::default()
-    });
+    let mut server = start_in(root);
     let base = file_uri(&root.join("base/deployment.yaml"));
     let dev = file_uri(&root.join("overlays/dev/kustomization.yaml"));
 
@@ -103,7 +74,7 @@ fn overlays_are_diagnosed_on_the_entry_and_the_base() {
     );
 
     // The base: an Info diagnostic on the image, pointing back at the entry.
-    server.open(&base, BASE, 1);
+    server.open(&base, BASE_DEPLOYMENT, 1);
     let found = diagnostics_where(&mut server, &base, |d| {
         d.iter().any(|d| d["code"] == "overlay-changes-policy")
     });
@@ -196,5 +167,78 @@ fn overlays_are_diagnosed_on_the_entry_and_the_base() {
         !d.iter().any(|d| d["code"] == "overlay-changes-policy")
     });
     assert!(codes(&found).contains(&"unused-image-entry".to_owned()));
+    server.shutdown();
+}
+
+#[test]
+fn chart_values_are_diagnosed_and_fixed_in_the_editor() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(
+        root,
+        "chart/Chart.yaml",
+        "apiVersion: v2\nname: web\nversion: 0.1.0\nappVersion: \"1.16.0\"\n",
+    );
+    let values = "image:\n  repository: nginx\n  pullPolicy: always\n  tag: \"\"\n";
+    write(root, "chart/values.yaml", values);
+    write(
+        root,
+        "chart/templates/deployment.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          image: \"{{ .Values.image.repository }}:{{ .Values.image.tag }}\"\n          imagePullPolicy: {{ .Values.image.pullPolicy }}\n",
+    );
+    let mut server = start_in(root);
+    let uri = file_uri(&root.join("chart/values.yaml"));
+    server.open(&uri, values, 1);
+    let found = diagnostics_where(&mut server, &uri, |d| {
+        d.iter().any(|d| d["code"] == "helm-values-pull-policy")
+    });
+    let policy = with_code(&found, "helm-values-pull-policy").clone();
+    assert_eq!(
+        policy["range"]["start"],
+        json!({"line": 2, "character": 14})
+    );
+    assert_eq!(policy["severity"], 1);
+    let template = file_uri(&root.join("chart/templates/deployment.yaml"));
+    assert_eq!(policy["relatedInformation"][0]["location"]["uri"], template);
+    let empty_tag = with_code(&found, "helm-values-empty-tag");
+    assert_eq!(
+        empty_tag["range"]["start"],
+        json!({"line": 3, "character": 7})
+    );
+
+    // The preferred quick fix repairs the value; the tag fix is offered, not preferred.
+    let actions = server
+        .request(
+            "textDocument/codeAction",
+            json!({"textDocument": {"uri": uri}, "range": policy["range"],
+                   "context": {"diagnostics": [policy], "only": ["quickfix"]}}),
+        )
+        .unwrap();
+    let preferred = actions
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["isPreferred"] == true)
+        .unwrap_or_else(|| panic!("no preferred fix in {actions:#?}"));
+    assert_eq!(preferred["title"], "Change `always` to `Always`");
+    let whole = json!({"start": {"line": 0, "character": 0}, "end": {"line": 10, "character": 0}});
+    let fix_all = server
+        .request(
+            "textDocument/codeAction",
+            json!({"textDocument": {"uri": uri}, "range": whole,
+                   "context": {"diagnostics": [], "only": ["source.fixAll"]}}),
+        )
+        .unwrap();
+    let edits = crate::client::action_edits(&fix_all[0], &uri, 1);
+    let fixed = crate::client::apply_text_edits(values, &edits, server.encoding());
+    assert_eq!(fixed, values.replace("always", "Always"));
+
+    // After the edit, only the tag is left.
+    server.drain_publishes(&uri);
+    server.change(&uri, 2, json!([{"text": fixed}]));
+    let found = diagnostics_where(&mut server, &uri, |d| {
+        !d.iter().any(|d| d["code"] == "helm-values-pull-policy")
+    });
+    assert_eq!(codes(&found), ["helm-values-empty-tag"]);
     server.shutdown();
 }

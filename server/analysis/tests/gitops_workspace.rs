@@ -22,29 +22,18 @@ use gitops_ls_analysis::image::{DefaultReason, PullPolicy};
 use gitops_ls_analysis::k8s::EffectivePolicy;
 
 /// Files held in memory.
-struct MemoryFiles(HashMap<PathBuf, String>);
-
-impl MemoryFiles {
-    fn new(files: &[(&str, &str)]) -> MemoryFiles {
-        MemoryFiles(
-            files
-                .iter()
-                .map(|(path, text)| (PathBuf::from(path), (*text).to_owned()))
-                .collect(),
-        )
-    }
-
-    fn index(&self) -> WorkspaceIndex {
-        let mut index = WorkspaceIndex::build("", self.0.keys().cloned(), self);
-        index.scan_deployers(self);
-        index
-    }
+fn memory_files(files: &[(&str, &str)]) -> HashMap<PathBuf, String> {
+    files
+        .iter()
+        .map(|(path, text)| (PathBuf::from(path), (*text).to_owned()))
+        .collect()
 }
 
-impl FileSource for MemoryFiles {
-    fn read(&self, path: &Path) -> Option<String> {
-        self.0.get(path).cloned()
-    }
+/// The index of in-memory `files`, their Argo CD / Flux deployers scanned.
+fn index_of(files: &HashMap<PathBuf, String>) -> WorkspaceIndex {
+    let mut index = WorkspaceIndex::build("", files.keys().cloned(), files);
+    index.scan_deployers(files);
+    index
 }
 
 /// Files read from disk, as the CLI would.
@@ -126,7 +115,7 @@ spec:
 
 #[test]
 fn overlays_components_and_chains_in_memory() {
-    let files = MemoryFiles::new(&[
+    let files = memory_files(&[
         ("base/kustomization.yaml", "resources: [deployment.yaml]\n"),
         ("base/deployment.yaml", BASE_DEPLOYMENT),
         (
@@ -142,7 +131,7 @@ fn overlays_components_and_chains_in_memory() {
             "resources: [../../base, ../../missing, 'https://example.com/x.yaml']\nimages: [{name: nginx, newTag: latest}]\n",
         ),
     ]);
-    let index = files.index();
+    let index = index_of(&files);
     let (chains, images) =
         index.effective_images(Path::new("base/deployment.yaml"), BASE_DEPLOYMENT);
     let mut lines = summary(Path::new(""), &chains, &images);
@@ -205,7 +194,7 @@ fn overlays_components_and_chains_in_memory() {
 
 #[test]
 fn edits_cycles_and_file_name_preference() {
-    let mut files = MemoryFiles::new(&[
+    let mut files = memory_files(&[
         (
             "app/kustomization.yaml",
             "resources: [deploy.yaml, ../loop]\n",
@@ -221,7 +210,7 @@ fn edits_cycles_and_file_name_preference() {
         ),
         ("pair/Kustomization", "resources: []\n"),
     ]);
-    let mut index = files.index();
+    let mut index = index_of(&files);
     let deploy = Path::new("app/deploy.yaml");
     // app ↔ loop is a cycle: each kustomization appears once per chain, and it ends.
     let overlays = |index: &WorkspaceIndex| {
@@ -251,9 +240,7 @@ fn edits_cycles_and_file_name_preference() {
 
     // An edit of a kustomization relinks; a deleted one disappears.
     let edited = "resources: []\n";
-    files
-        .0
-        .insert("loop/kustomization.yaml".into(), edited.into());
+    files.insert("loop/kustomization.yaml".into(), edited.into());
     index.update_file(Path::new("loop/kustomization.yaml"), Some(edited));
     assert_eq!(
         overlays(&index),
@@ -274,7 +261,7 @@ fn edits_cycles_and_file_name_preference() {
 
 #[test]
 fn argocd_and_flux_overrides_in_memory() {
-    let files = MemoryFiles::new(&[
+    let files = memory_files(&[
         ("base/kustomization.yaml", "resources: [deployment.yaml]\n"),
         ("base/deployment.yaml", BASE_DEPLOYMENT),
         (
@@ -290,7 +277,7 @@ fn argocd_and_flux_overrides_in_memory() {
             "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: web}\nspec:\n  path: ./prod\n  images: [{name: nginx, newTag: latest}]\n",
         ),
     ]);
-    let index = files.index();
+    let index = index_of(&files);
     assert_eq!(index.deployers_in(Path::new("apps/argo.yaml")).len(), 1);
     let (chains, images) =
         index.effective_images(Path::new("base/deployment.yaml"), BASE_DEPLOYMENT);
@@ -616,12 +603,11 @@ fn synthetic_repository_timing() {
             ),
         );
     }
-    let source = MemoryFiles(files);
-    let paths: Vec<PathBuf> = source.0.keys().cloned().collect();
+    let paths: Vec<PathBuf> = files.keys().cloned().collect();
     let started = Instant::now();
-    let mut index = WorkspaceIndex::build("", paths.iter().cloned(), &source);
+    let mut index = WorkspaceIndex::build("", paths.iter().cloned(), &files);
     let built = started.elapsed();
-    index.scan_deployers(&source);
+    index.scan_deployers(&files);
     let scanned = started.elapsed() - built;
     let started = Instant::now();
     let mut results = 0;
@@ -630,7 +616,7 @@ fn synthetic_repository_timing() {
         .filter(|p| p.to_string_lossy().contains("/base/svc"))
         .collect();
     for path in &manifests {
-        let (_, images) = index.effective_images(path, &source.0[*path]);
+        let (_, images) = index.effective_images(path, &files[*path]);
         results += images.len();
     }
     let queried = started.elapsed();

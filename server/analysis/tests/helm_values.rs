@@ -19,7 +19,7 @@ use gitops_ls_analysis::gitops::helm::{
     chart_templates, values_findings, HELM_VALUES_EMPTY_TAG, HELM_VALUES_PULL_POLICY,
 };
 use gitops_ls_analysis::gitops::FileSource;
-use gitops_ls_analysis::{apply_edits, Finding, Severity};
+use gitops_ls_analysis::{apply_edits, Edit, Finding, Severity};
 
 /// The disk, with some files replaced in memory.
 struct Overlay {
@@ -28,10 +28,9 @@ struct Overlay {
 
 impl FileSource for Overlay {
     fn read(&self, path: &Path) -> Option<String> {
-        if let Some(text) = self.files.get(path) {
-            return Some(text.clone());
-        }
-        std::fs::read_to_string(path).ok()
+        self.files
+            .read(path)
+            .or_else(|| std::fs::read_to_string(path).ok())
     }
 }
 
@@ -68,6 +67,14 @@ fn lint(chart: &Path, files: &[PathBuf], source: &Overlay) -> Result<Vec<Finding
         values_findings(chart, files, source, &|_| Severity::Error)
     }))
     .map_err(|_| format!("{}: panicked", chart.display()))
+}
+
+/// The edits of every fix of `found`.
+fn all_edits(found: &[Finding]) -> Vec<Edit> {
+    found
+        .iter()
+        .flat_map(|f| f.fixes.iter().flat_map(|fix| fix.edits.clone()))
+        .collect()
 }
 
 fn line_of(text: &str, offset: usize) -> usize {
@@ -174,10 +181,7 @@ fn corpus_charts_lint_without_panics_and_seeded_mistakes_are_found_and_fixed() {
                             problems.push(format!("{name}: unexpected {finding:?}"));
                         }
                     }
-                    let edits: Vec<_> = found
-                        .iter()
-                        .flat_map(|f| f.fixes.iter().flat_map(|fix| fix.edits.clone()))
-                        .collect();
+                    let edits = all_edits(&found);
                     let fixed = apply_edits(&seeded, &edits);
                     let refixed = Overlay {
                         files: HashMap::from([(values_path.clone(), fixed.clone())]),
@@ -230,10 +234,7 @@ fn corpus_charts_lint_without_panics_and_seeded_mistakes_are_found_and_fixed() {
                         finding.message
                     );
                 }
-                let edits: Vec<_> = found
-                    .iter()
-                    .flat_map(|f| f.fixes.iter().flat_map(|fix| fix.edits.clone()))
-                    .collect();
+                let edits = all_edits(&found);
                 let mut files_fixed = without_fallback;
                 files_fixed.insert(values_path.clone(), apply_edits(&values, &edits));
                 let left = lint(chart, &files, &Overlay { files: files_fixed }).unwrap_or_default();

@@ -71,6 +71,7 @@ pub fn run(args: &CheckArgs) -> ExitCode {
     let root = repository_root(args);
     let mut index = build_index(&root, &paths, &files, &other_yaml);
     demote_fixes_that_change_overlays(&index, &root, &mut files);
+    cross_file_findings(&index, &root, &resolver, &mut files, &other_yaml);
     if args.fix {
         let fixed: Vec<Result<bool, InputError>> = files
             .par_iter_mut()
@@ -83,13 +84,18 @@ pub fn run(args: &CheckArgs) -> ExitCode {
                 Err(error) => errors.push(error),
             }
         }
-        // Fixes may have changed kustomizations: the cross-file findings see the result.
+        // Report what is left, like a second run would: the fixes may have changed
+        // kustomizations, values or manifests the cross-file findings read.
         if any_fixed {
+            for file in &mut files {
+                let findings = &mut file.analysis.findings;
+                findings.retain(|finding| !rules::CROSS_FILE_RULES.contains(&finding.rule));
+            }
             index = build_index(&root, &paths, &files, &other_yaml);
             demote_fixes_that_change_overlays(&index, &root, &mut files);
+            cross_file_findings(&index, &root, &resolver, &mut files, &other_yaml);
         }
     }
-    cross_file_findings(&index, &root, &resolver, &mut files, &other_yaml);
     let outcome = Outcome {
         files,
         errors,
@@ -143,17 +149,19 @@ fn repository_root(args: &CheckArgs) -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("."))
 }
 
-/// The texts of every YAML file read, keyed for [`AlreadyRead`].
+/// The texts of every YAML file read, keyed for [`AlreadyRead`]. A file skipped as not
+/// Kubernetes that joined `files` for a cross-file finding (and may have been fixed since)
+/// is taken from `files`.
 fn read_texts<'a>(files: &'a [FileResult], other_yaml: &'a [(PathBuf, String)]) -> AlreadyRead<'a> {
+    let others = other_yaml
+        .iter()
+        .map(|(path, text)| (path.as_path(), text.as_str()));
+    let checked = files
+        .iter()
+        .map(|file| (file.path.as_path(), file.text.as_str()));
     AlreadyRead {
-        texts: files
-            .iter()
-            .map(|file| (file.path.as_path(), file.text.as_str()))
-            .chain(
-                other_yaml
-                    .iter()
-                    .map(|(path, text)| (path.as_path(), text.as_str())),
-            )
+        texts: others
+            .chain(checked)
             .map(|(path, text)| (normalize(path), text))
             .collect(),
     }
@@ -189,9 +197,9 @@ fn demote_fixes_that_change_overlays(
     });
 }
 
-/// The findings that need several files (`overlay-changes-policy`, `unused-image-entry`):
-/// each joins the report of its file (a kustomization that was skipped as not Kubernetes
-/// is added).
+/// The findings that need several files (`overlay-changes-policy`, `unused-image-entry`,
+/// and the Helm `values.yaml` rules): each joins the report of its file (a kustomization or
+/// `values.yaml` that was skipped as not Kubernetes is added).
 fn cross_file_findings(
     index: &WorkspaceIndex,
     root: &Path,
@@ -210,7 +218,20 @@ fn cross_file_findings(
     };
     let found = {
         let source = read_texts(files, other_yaml);
-        gitops::findings(index, &source, root, &severity_of)
+        let mut found = gitops::findings(index, &source, root, &severity_of);
+        for chart in index.charts() {
+            let values = chart.join("values.yaml");
+            let severity_of = |rule: &'static str| severity_of(&values, rule);
+            let chart_files = index.files_under(chart);
+            let in_values =
+                gitops::helm::values_findings(chart, &chart_files, &source, &severity_of);
+            found.extend(
+                in_values
+                    .into_iter()
+                    .map(|finding| (values.clone(), finding)),
+            );
+        }
+        found
     };
     for (file, finding) in found {
         let position = files
@@ -219,12 +240,18 @@ fn cross_file_findings(
         let position = match position {
             Some(position) => position,
             None => {
-                let (Some(text), Ok(loaded)) = (Disk.read(&file), resolver.for_file(&file)) else {
+                // A kustomization or values.yaml skipped as not Kubernetes: as it was found.
+                let read = other_yaml
+                    .iter()
+                    .find(|(path, _)| normalize(path) == file)
+                    .map(|(path, text)| (path.clone(), Some(text.clone())));
+                let (path, text) = read.unwrap_or_else(|| (file.clone(), Disk.read(&file)));
+                let (Some(text), Ok(loaded)) = (text, resolver.for_file(&path)) else {
                     continue;
                 };
                 let analysis = analyze(&text, &loaded.config);
                 files.push(FileResult {
-                    path: file.clone(),
+                    path,
                     text,
                     analysis,
                     fixes_applied: 0,

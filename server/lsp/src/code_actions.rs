@@ -104,7 +104,8 @@ fn quick_fixes(analysis: &DocAnalysis, request: &Request) -> Vec<CodeAction> {
     });
     'chunks: for chunk in analysis.chunks_in(searched) {
         let mut positions = analysis.positions(chunk);
-        for finding in &chunk.data.findings {
+        let layer = analysis.layer_findings_in(chunk);
+        for finding in chunk.data.findings.iter().chain(&layer) {
             let range = positions.range(&finding.range);
             if !overlaps(range, request.range) && !in_context(range, finding.rule) {
                 continue;
@@ -304,10 +305,9 @@ const FIX_ALL_TITLE: &str = "Fix all safe gitops-ls problems";
 /// The fix-all action without its edit, which `codeAction/resolve` adds.
 fn lazy_fix_all(analysis: &DocAnalysis, request: &Request) -> Option<CodeAction> {
     let any = analysis.chunks.iter().any(|chunk| {
-        let findings = &chunk.data.findings;
-        findings
-            .iter()
-            .any(|f| f.fixes.iter().any(|fix| analysis.fix_is_safe(f, fix)))
+        let layer = analysis.layer_findings_in(chunk);
+        let mut findings = chunk.data.findings.iter().chain(&layer);
+        findings.any(|f| f.fixes.iter().any(|fix| analysis.fix_is_safe(f, fix)))
     });
     any.then(|| CodeAction {
         title: FIX_ALL_TITLE.to_owned(),
@@ -338,7 +338,8 @@ pub fn fix_all(analysis: &DocAnalysis, request: &Request) -> Option<CodeAction> 
     let docs_url = analysis.config.docs_url.as_deref();
     for chunk in &analysis.chunks {
         let mut positions = analysis.positions(chunk);
-        for finding in &chunk.data.findings {
+        let layer = analysis.layer_findings_in(chunk);
+        for finding in chunk.data.findings.iter().chain(&layer) {
             let safe = finding
                 .fixes
                 .iter()

@@ -29,6 +29,8 @@ pub struct Document {
     pub analyzing: bool,
     /// The last finished analysis (possibly of an older revision).
     pub latest: Option<Arc<DocAnalysis>>,
+    /// The analysis whose diagnostics the client has now.
+    pub published: Option<Arc<DocAnalysis>>,
     /// Requests wait here for the analysis of the revision they need.
     pub analyses: watch::Sender<Option<Arc<DocAnalysis>>>,
 }
@@ -42,6 +44,7 @@ impl Document {
             epoch,
             analyzing: false,
             latest: None,
+            published: None,
             analyses: watch::channel(None).0,
         }
     }

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use gitops_ls_analysis::gitops::{self, AgreedImage, BaseChange, FileSource, WorkspaceIndex};
 use gitops_ls_analysis::k8s::EffectivePolicy;
-use gitops_ls_analysis::text::LineIndex;
+use gitops_ls_analysis::text::{LineIndex, TextRange};
 use gitops_ls_analysis::{rules, Finding, Fix, RelatedLocation, Severity};
 use tower_lsp::lsp_types::{
     Diagnostic, DiagnosticRelatedInformation, InlayHint, InlayHintLabel, InlayHintTooltip,
@@ -19,11 +19,13 @@ use tower_lsp::lsp_types::{
 
 use crate::diagnostics::{diagnostic, lsp_range};
 use crate::encoding::PositionConverter;
-use crate::snapshot::DocAnalysis;
+use crate::snapshot::{Chunk, DocAnalysis};
 
 /// The GitOps part of one document's analysis, positions in the whole document.
 #[derive(Debug, Default)]
 pub struct GitopsLayer {
+    /// Ranges in the whole document; their fixes are offered as code actions.
+    pub findings: Vec<Finding>,
     pub diagnostics: Vec<Diagnostic>,
     /// Containers whose default pull policy some build changes: their "insert the default"
     /// fix is not safe.
@@ -38,12 +40,13 @@ impl GitopsLayer {
     }
 }
 
-/// Whether `path` plays a part in the index: a kustomization, an Argo CD / Flux object, or
-/// a manifest some kustomization includes.
+/// Whether `path` plays a part in the index: a kustomization, an Argo CD / Flux object, a
+/// manifest some kustomization includes, or a chart's `values.yaml`.
 fn takes_part(index: &WorkspaceIndex, path: &Path) -> bool {
     index.kustomization(path).is_some()
         || !index.deployers_in(path).is_empty()
         || !index.chains_for(path).is_empty()
+        || index.chart_of_values(path).is_some()
 }
 
 /// The layer of the document at `path`, or `None` when it plays no part in the index.
@@ -75,6 +78,16 @@ pub fn compute(
             .iter()
             .map(|agreed| agreed_hint(analysis, agreed))
             .collect();
+    }
+    if let Some(chart) = index.chart_of_values(path) {
+        let files = index.files_under(chart);
+        let severity_of = |rule: &'static str| severity_of(path, rule);
+        findings.extend(gitops::helm::values_findings(
+            chart,
+            &files,
+            source,
+            &severity_of,
+        ));
     }
     let docs_url = analysis.config.docs_url.as_deref();
     let mut other_files = OtherFiles::default();
@@ -112,6 +125,7 @@ pub fn compute(
             diagnostic
         })
         .collect();
+    layer.findings = findings;
     Some(layer)
 }
 
@@ -194,5 +208,44 @@ impl DocAnalysis {
 
     fn overlay_change(&self, finding: &Finding) -> Option<&BaseChange> {
         self.gitops.as_ref()?.overlay_change_for(finding)
+    }
+}
+
+impl DocAnalysis {
+    /// The layer's findings that start in `chunk`, with ranges (and fix edits) made local
+    /// to it like the chunk's own findings, for the code actions.
+    pub fn layer_findings_in(&self, chunk: &Chunk) -> Vec<Finding> {
+        let Some(layer) = &self.gitops else {
+            return Vec::new();
+        };
+        let start = chunk.range.start;
+        let local = |range: &TextRange| range.start - start..range.end.max(range.start) - start;
+        layer
+            .findings
+            .iter()
+            .filter(|finding| {
+                chunk.range.contains(&finding.range.start)
+                    && finding.range.end <= chunk.range.end
+                    && finding.fixes.iter().all(|fix| {
+                        fix.edits.iter().all(|edit| {
+                            edit.range.start >= start && edit.range.end <= chunk.range.end
+                        })
+                    })
+            })
+            .map(|finding| {
+                let mut finding = finding.clone();
+                finding.range = local(&finding.range);
+                for edit in finding
+                    .fixes
+                    .iter_mut()
+                    .flat_map(|fix| fix.edits.iter_mut())
+                {
+                    edit.range = local(&edit.range);
+                }
+                // Related locations are not used by code actions.
+                finding.related.clear();
+                finding
+            })
+            .collect()
     }
 }

@@ -265,12 +265,23 @@ impl Inner {
             }
             {
                 let _publishing = self.publish_lock.lock().await;
-                let current = self
-                    .documents
-                    .lock()
-                    .get(&uri)
-                    .is_some_and(|d| d.epoch == epoch && d.revision == analysis.revision);
-                if current {
+                // Current, and not a re-analysis that changed nothing the client sees
+                // (the GitOps index was rebuilt, say, and this file takes no part).
+                let (current, unchanged) = {
+                    let mut docs = self.documents.lock();
+                    match docs.get_mut(&uri) {
+                        Some(doc) if doc.epoch == epoch && doc.revision == analysis.revision => {
+                            let unchanged = doc
+                                .published
+                                .as_ref()
+                                .is_some_and(|published| published.publishes_same(&analysis));
+                            doc.published = Some(analysis.clone());
+                            (true, unchanged)
+                        }
+                        _ => (false, false),
+                    }
+                };
+                if current && !unchanged {
                     self.client
                         .send_notification::<Publish>(PublishParams {
                             uri: uri.clone(),
@@ -287,7 +298,11 @@ impl Inner {
                         analysis.reused,
                         analysis.chunks.len(),
                         started.elapsed().as_secs_f64() * 1000.0,
-                        if current { "" } else { " (superseded, not published)" },
+                        match (current, unchanged) {
+                            (false, _) => " (superseded, not published)",
+                            (true, true) => " (nothing new, not published)",
+                            (true, false) => "",
+                        },
                     );
                 }
             }
@@ -484,15 +499,9 @@ impl Inner {
             self.build_gitops_index(roots);
             return None;
         }
-        // Unsaved edits of kustomizations count, and those of the document itself (its
-        // suppression comments); other manifests are read from the disk.
-        let source = self.open_texts(|open| {
-            open == path
-                || open
-                    .file_name()
-                    .and_then(|name| name.to_str())
-                    .is_some_and(is_kustomization_file_name)
-        });
+        // Unsaved edits of kustomizations and chart files count, and those of the document
+        // itself (its suppression comments); other manifests are read from the disk.
+        let source = self.open_texts(|open| open == path || is_gitops_input(open));
         Some(LayerInput {
             roots,
             path: path.to_path_buf(),
@@ -518,11 +527,7 @@ impl Inner {
         if self.gitops_building.swap(true, Ordering::SeqCst) {
             return;
         }
-        let source = self.open_texts(|path| {
-            path.file_name()
-                .and_then(|name| name.to_str())
-                .is_some_and(is_kustomization_file_name)
-        });
+        let source = self.open_texts(is_gitops_input);
         let inner = self.clone();
         tokio::spawn(async move {
             let building = inner.clone();
@@ -555,12 +560,7 @@ impl Inner {
         }
         // The hovered file's text is the analysis's; kustomizations and chart files are read
         // from the open documents first (their unsaved edits count).
-        let source = self.open_texts(|path| {
-            let name = path.file_name().and_then(|name| name.to_str());
-            name.is_some_and(|name| {
-                is_kustomization_file_name(name) || name == "values.yaml" || name == "Chart.yaml"
-            })
-        });
+        let source = self.open_texts(is_gitops_input);
         let inner = self.clone();
         let analysis = analysis.clone();
         blocking(move || {
@@ -652,6 +652,15 @@ impl Inner {
         tokio::spawn(async move { inner.publish_config_reports(reports).await });
         self.schedule_all();
     }
+}
+
+/// Kustomizations and chart files: the open documents whose unsaved edits the GitOps
+/// index reads instead of the disk.
+fn is_gitops_input(path: &Path) -> bool {
+    let name = path.file_name().and_then(|name| name.to_str());
+    name.is_some_and(|name| {
+        is_kustomization_file_name(name) || name == "values.yaml" || name == "Chart.yaml"
+    })
 }
 
 /// Runs `work` on the blocking pool, off the async runtime; a panic in it (or a

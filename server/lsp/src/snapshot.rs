@@ -246,6 +246,20 @@ impl DocAnalysis {
         out
     }
 
+    /// Whether publishing `other` would tell the client nothing new: the same version, the
+    /// same chunk results (shared, not recomputed) and the same extra diagnostics.
+    pub fn publishes_same(&self, other: &DocAnalysis) -> bool {
+        self.version == other.version
+            && self.chunks.len() == other.chunks.len()
+            && self
+                .chunks
+                .iter()
+                .zip(&other.chunks)
+                .all(|(a, b)| a.start_line == b.start_line && Arc::ptr_eq(&a.data, &b.data))
+            && self.extra_diagnostics == other.extra_diagnostics
+            && self.gitops_diagnostics() == other.gitops_diagnostics()
+    }
+
     pub fn diagnostic_count(&self) -> usize {
         self.extra_diagnostics.len()
             + self.gitops_diagnostics().len()

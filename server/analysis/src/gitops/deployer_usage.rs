@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use super::chain::{ChainEntry, EntryOrigin};
 use super::deployers::{find_deployer_images, DeployerImages, DeployerKind, MergeSource};
-use super::effective::{effective_images, EntryRewrite};
+use super::effective::{effective_images, record_rewrite, EntryRewrite};
 use super::kustomization::KUSTOMIZATION_FILE_NAMES;
 use super::kustomize_image::CompiledOverride;
 use super::workspace::{normalize, FileSource, OverlayChain, WorkspaceIndex};
@@ -306,27 +306,11 @@ impl WorkspaceIndex {
                 continue;
             };
             for effective in effective_images(&text, &chains) {
-                for step in effective.steps {
+                for step in &effective.steps {
                     if step.origin.file != deployer_file || step.origin.index != entry {
                         continue;
                     }
-                    let same_container = |r: &&mut EntryRewrite| {
-                        r.file == manifest
-                            && r.document == effective.document
-                            && r.container_path == effective.container_path
-                    };
-                    match rewrites.iter_mut().find(same_container) {
-                        Some(rewrite) if rewrite.after == step.before => rewrite.after = step.after,
-                        Some(_) => {}
-                        None => rewrites.push(EntryRewrite {
-                            file: manifest.clone(),
-                            document: effective.document,
-                            container_path: effective.container_path.clone(),
-                            container_name: effective.container_name.clone(),
-                            before: step.before,
-                            after: step.after,
-                        }),
-                    }
+                    record_rewrite(&mut rewrites, &manifest, &effective, step);
                 }
             }
         }
@@ -344,14 +328,6 @@ mod tests {
 
     use super::*;
 
-    struct Files(HashMap<PathBuf, String>);
-
-    impl FileSource for Files {
-        fn read(&self, path: &Path) -> Option<String> {
-            self.0.get(path).cloned()
-        }
-    }
-
     const DEPLOYMENT: &str = "\
 apiVersion: apps/v1
 kind: Deployment
@@ -368,7 +344,7 @@ spec:
 ";
 
     /// A base, an overlay with its own `nginx` entry, a component, and `extra` files.
-    fn workspace(extra: &[(&str, &str)]) -> (WorkspaceIndex, Files) {
+    fn workspace(extra: &[(&str, &str)]) -> (WorkspaceIndex, HashMap<PathBuf, String>) {
         let mut files: Vec<(&str, &str)> = vec![
             ("/r/base/deployment.yaml", DEPLOYMENT),
             ("/r/base/kustomization.yaml", "resources: [deployment.yaml]\n"),
@@ -382,13 +358,11 @@ spec:
             ),
         ];
         files.extend_from_slice(extra);
-        let files = Files(
-            files
-                .into_iter()
-                .map(|(path, text)| (PathBuf::from(path), text.to_owned()))
-                .collect(),
-        );
-        let mut index = WorkspaceIndex::build("/r", files.0.keys().cloned(), &files);
+        let files: HashMap<PathBuf, String> = files
+            .into_iter()
+            .map(|(path, text)| (PathBuf::from(path), text.to_owned()))
+            .collect();
+        let mut index = WorkspaceIndex::build("/r", files.keys().cloned(), &files);
         index.scan_deployers(&files);
         (index, files)
     }

@@ -106,6 +106,34 @@ pub struct EntryRewrite {
     pub after: String,
 }
 
+/// Adds what `step` (of one entry) did to the container of `effective` in `manifest`: one
+/// rewrite per container, from the first input to the last output (an entry runs twice on
+/// fields both of kustomize's filters reach).
+pub(crate) fn record_rewrite(
+    rewrites: &mut Vec<EntryRewrite>,
+    manifest: &Path,
+    effective: &EffectiveImage,
+    step: &AppliedStep,
+) {
+    let same_container = |r: &&mut EntryRewrite| {
+        r.file == manifest
+            && r.document == effective.document
+            && r.container_path == effective.container_path
+    };
+    match rewrites.iter_mut().find(same_container) {
+        Some(rewrite) if rewrite.after == step.before => rewrite.after.clone_from(&step.after),
+        Some(_) => {}
+        None => rewrites.push(EntryRewrite {
+            file: manifest.to_path_buf(),
+            document: effective.document,
+            container_path: effective.container_path.clone(),
+            container_name: effective.container_name.clone(),
+            before: step.before.clone(),
+            after: step.after.clone(),
+        }),
+    }
+}
+
 impl WorkspaceIndex {
     /// For each `images:` entry of a kustomization (or component) file, the containers it
     /// rewrites in the builds that include it (Argo CD / Flux overrides aside). An entry with
@@ -136,32 +164,14 @@ impl WorkspaceIndex {
                 continue;
             };
             for effective in effective_images(&text, &chains) {
-                for step in effective.steps {
+                for step in &effective.steps {
                     if step.origin.file != kustomization_file {
                         continue;
                     }
                     let Some(entry) = usage.get_mut(step.origin.index) else {
                         continue;
                     };
-                    // One rewrite per container: from the first input to the last output
-                    // (an entry runs twice on fields both of kustomize's filters reach).
-                    let same_container = |r: &&mut EntryRewrite| {
-                        r.file == manifest
-                            && r.document == effective.document
-                            && r.container_path == effective.container_path
-                    };
-                    match entry.rewrites.iter_mut().find(same_container) {
-                        Some(rewrite) if rewrite.after == step.before => rewrite.after = step.after,
-                        Some(_) => {}
-                        None => entry.rewrites.push(EntryRewrite {
-                            file: manifest.clone(),
-                            document: effective.document,
-                            container_path: effective.container_path.clone(),
-                            container_name: effective.container_name.clone(),
-                            before: step.before,
-                            after: step.after,
-                        }),
-                    }
+                    record_rewrite(&mut entry.rewrites, &manifest, &effective, step);
                 }
             }
         }

@@ -540,17 +540,9 @@ fn drop_suppressed(out: &mut Vec<(PathBuf, Finding)>, source: &dyn FileSource) {
 mod tests {
     use super::*;
 
-    struct Files(HashMap<PathBuf, String>);
-
-    impl FileSource for Files {
-        fn read(&self, path: &Path) -> Option<String> {
-            self.0.get(path).cloned()
-        }
-    }
-
     const DEPLOYMENT: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  template:\n    spec:\n      containers:\n      - name: web\n        image: nginx:1.25\n      - name: pinned\n        image: redis:7\n        imagePullPolicy: IfNotPresent\n";
 
-    fn workspace(overlay: &str) -> (WorkspaceIndex, Files) {
+    fn workspace(overlay: &str) -> (WorkspaceIndex, HashMap<PathBuf, String>) {
         let files: HashMap<PathBuf, String> = [
             ("/r/base/deployment.yaml", DEPLOYMENT),
             (
@@ -562,8 +554,7 @@ mod tests {
         .into_iter()
         .map(|(path, text)| (PathBuf::from(path), text.to_owned()))
         .collect();
-        let files = Files(files);
-        let index = WorkspaceIndex::build("/r", files.0.keys().cloned(), &files);
+        let index = WorkspaceIndex::build("/r", files.keys().cloned(), &files);
         (index, files)
     }
 

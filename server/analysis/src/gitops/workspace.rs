@@ -26,6 +26,13 @@ pub trait FileSource {
     fn read(&self, path: &Path) -> Option<String>;
 }
 
+/// Files held in memory, by path: for embedders and tests.
+impl FileSource for HashMap<PathBuf, String> {
+    fn read(&self, path: &Path) -> Option<String> {
+        self.get(path).cloned()
+    }
+}
+
 /// How a kustomization reaches what it includes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Inclusion {
@@ -199,6 +206,32 @@ impl WorkspaceIndex {
     /// The repository root Argo CD / Flux paths are relative to.
     pub fn root(&self) -> &Path {
         &self.root
+    }
+
+    /// The chart directories (folders with a `Chart.yaml`), sorted.
+    pub fn charts(&self) -> Vec<&Path> {
+        let mut charts: Vec<&Path> = self.charts.iter().map(PathBuf::as_path).collect();
+        charts.sort();
+        charts
+    }
+
+    /// The chart directory when `file` is its `values.yaml`.
+    pub fn chart_of_values(&self, file: &Path) -> Option<&Path> {
+        let file = normalize(file);
+        if file_name(&file) != Some("values.yaml") {
+            return None;
+        }
+        self.charts.get(parent_dir(&file)).map(PathBuf::as_path)
+    }
+
+    /// The indexed files under `dir`.
+    pub fn files_under(&self, dir: &Path) -> Vec<PathBuf> {
+        let dir = normalize(dir);
+        self.files
+            .iter()
+            .filter(|file| file.starts_with(&dir))
+            .cloned()
+            .collect()
     }
 
     /// The chart directory when `file` is a Helm template: under a `templates/` directory

@@ -32,43 +32,14 @@ fn check(_ctx: &RuleContext, _out: &mut Vec<Finding>) {}
 
 #[cfg(test)]
 mod tests {
-    use std::collections::HashMap;
-    use std::path::{Path, PathBuf};
-
-    use crate::config::Config;
     use crate::finding::{apply_edits, Severity};
-    use crate::gitops::helm::values_findings;
-    use crate::gitops::FileSource;
-
-    struct Files(HashMap<PathBuf, String>);
-
-    impl FileSource for Files {
-        fn read(&self, path: &Path) -> Option<String> {
-            self.0.get(path).cloned()
-        }
-    }
+    use crate::gitops::helm::test_support::rule_findings;
 
     const TEMPLATE: &str = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n    - name: web\n      image: \"{{ .Values.image.repository }}:1.27\"\n      imagePullPolicy: {{ .Values.image.pullPolicy }}\n";
 
     fn run(values: &str, config: &str) -> Vec<crate::Finding> {
-        let files = Files(
-            [
-                ("/c/Chart.yaml", "name: c\nappVersion: \"1.0\"\n"),
-                ("/c/values.yaml", values),
-                ("/c/templates/pod.yaml", TEMPLATE),
-            ]
-            .into_iter()
-            .map(|(path, text)| (PathBuf::from(path), text.to_owned()))
-            .collect(),
-        );
-        let config = Config::from_yaml(config).unwrap();
-        let template_files = vec![PathBuf::from("/c/templates/pod.yaml")];
-        values_findings(Path::new("/c"), &template_files, &files, &|id| {
-            config.severity(crate::rules::rule(id).expect("a registered rule"))
-        })
-        .into_iter()
-        .filter(|f| f.rule == super::RULE.meta.id)
-        .collect()
+        let chart = "name: c\nappVersion: \"1.0\"\n";
+        rule_findings(super::RULE.meta.id, chart, TEMPLATE, values, config)
     }
 
     #[test]

@@ -10,6 +10,8 @@
 //! never a guess, so never a false error on a template.
 
 mod template;
+#[cfg(test)]
+pub(crate) mod test_support;
 mod values;
 mod values_lint;
 

@@ -792,14 +792,6 @@ mod tests {
 
     use super::*;
 
-    struct Files(HashMap<PathBuf, String>);
-
-    impl FileSource for Files {
-        fn read(&self, path: &Path) -> Option<String> {
-            self.0.get(path).cloned()
-        }
-    }
-
     const CHART: &str = "apiVersion: v2\nname: web\nversion: 0.1.0\nappVersion: \"1.16.0\"\n";
     const VALUES: &str = "replicaCount: 1\nimage:\n  repository: nginx\n  pullPolicy: always\n  # Overrides the image tag whose default is the chart appVersion.\n  tag: \"\"\n";
 
@@ -831,7 +823,11 @@ spec:
     const WITH_DEFAULT: &str =
         "{{ .Values.image.repository }}:{{ .Values.image.tag | default .Chart.AppVersion }}";
 
-    fn chart(values: &str, chart: &str, templates: &[(&str, &str)]) -> (Files, Vec<PathBuf>) {
+    fn chart(
+        values: &str,
+        chart: &str,
+        templates: &[(&str, &str)],
+    ) -> (HashMap<PathBuf, String>, Vec<PathBuf>) {
         let mut files: HashMap<PathBuf, String> = HashMap::new();
         files.insert("/r/web/values.yaml".into(), values.to_owned());
         files.insert("/r/web/Chart.yaml".into(), chart.to_owned());
@@ -841,7 +837,7 @@ spec:
             files.insert(path.clone(), (*text).to_owned());
             paths.push(path);
         }
-        (Files(files), paths)
+        (files, paths)
     }
 
     fn run_with(
@@ -1292,7 +1288,7 @@ spec:
         assert!(run(VALUES, &all).is_empty());
         // No values.yaml: nothing.
         let (mut files, paths) = chart(VALUES, CHART, &[("templates/d.yaml", &template)]);
-        files.0.remove(Path::new("/r/web/values.yaml"));
+        files.remove(Path::new("/r/web/values.yaml"));
         assert!(
             values_findings(Path::new("/r/web"), &paths, &files, &|_| Severity::Error).is_empty()
         );
