@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use gitops_ls_analysis::gitops::workspace::normalize;
 use gitops_ls_analysis::gitops::{self, is_kustomization_file_name, FileSource, WorkspaceIndex};
-use gitops_ls_analysis::{analyze, apply_edits, rules, Analysis, Edit, Severity};
+use gitops_ls_analysis::{analyze, apply_edits, rules, Analysis, Edit, Finding, Severity};
 use rayon::prelude::*;
 
 use crate::files::{discover, ConfigResolver, InputError};
@@ -219,18 +219,21 @@ fn cross_file_findings(
     let found = {
         let source = read_texts(files, other_yaml);
         let mut found = gitops::findings(index, &source, root, &severity_of);
-        for chart in index.charts() {
-            let values = chart.join("values.yaml");
-            let severity_of = |rule: &'static str| severity_of(&values, rule);
-            let chart_files = index.files_under(chart);
-            let in_values =
-                gitops::helm::values_findings(chart, &chart_files, &source, &severity_of);
-            found.extend(
-                in_values
+        let templates = index.templates_by_chart();
+        let in_values: Vec<(PathBuf, Finding)> = index
+            .charts()
+            .par_iter()
+            .flat_map_iter(|&chart| {
+                let values = chart.join("values.yaml");
+                let severity_of = |rule: &'static str| severity_of(&values, rule);
+                let templates = templates.get(chart).map_or(&[][..], Vec::as_slice);
+                let found = gitops::helm::values_findings(chart, templates, &source, &severity_of);
+                found
                     .into_iter()
-                    .map(|finding| (values.clone(), finding)),
-            );
-        }
+                    .map(move |finding| (values.clone(), finding))
+            })
+            .collect();
+        found.extend(in_values);
         found
     };
     for (file, finding) in found {

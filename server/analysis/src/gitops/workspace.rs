@@ -224,6 +224,18 @@ impl WorkspaceIndex {
         self.charts.get(parent_dir(&file)).map(PathBuf::as_path)
     }
 
+    /// The indexed files under each chart's `templates/` folder (see [`Self::chart_of`]), by
+    /// chart, in one pass over the files.
+    pub fn templates_by_chart(&self) -> HashMap<&Path, Vec<PathBuf>> {
+        let mut out: HashMap<&Path, Vec<PathBuf>> = HashMap::new();
+        for file in &self.files {
+            if let Some(chart) = self.chart_of(file) {
+                out.entry(chart).or_default().push(file.clone());
+            }
+        }
+        out
+    }
+
     /// The indexed files under `dir`.
     pub fn files_under(&self, dir: &Path) -> Vec<PathBuf> {
         let dir = normalize(dir);
