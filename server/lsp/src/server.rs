@@ -168,8 +168,16 @@ impl Inner {
 
     /// Re-analyses every open document (the configuration changed).
     fn schedule_all(self: &Arc<Self>) {
+        self.schedule_all_but(None);
+    }
+
+    /// Re-analyses every open document but `skipped` (already scheduled by its own edit).
+    fn schedule_all_but(self: &Arc<Self>, skipped: Option<&Url>) {
         let mut docs = self.documents.lock();
         for (uri, doc) in docs.iter_mut() {
+            if Some(uri) == skipped {
+                continue;
+            }
             doc.revision += 1;
             self.schedule(uri, doc);
         }
@@ -866,13 +874,13 @@ impl LanguageServer for Backend {
         doc.apply_changes(params.content_changes, version, inner.flags().encoding);
         inner.schedule(&uri, doc);
         drop(docs);
-        // The other open documents' GitOps layers read this kustomization's edits.
+        // The other open documents' GitOps layers read this kustomization's unsaved edits.
         let is_kustomization = uri
             .path_segments()
             .and_then(|mut segments| segments.next_back())
             .is_some_and(is_kustomization_file_name);
         if is_kustomization {
-            inner.schedule_all();
+            inner.schedule_all_but(Some(&uri));
         }
     }
 
