@@ -242,3 +242,60 @@ fn chart_values_are_diagnosed_and_fixed_in_the_editor() {
     assert_eq!(codes(&found), ["helm-values-empty-tag"]);
     server.shutdown();
 }
+
+#[test]
+fn flux_post_renderers_over_a_chart_in_the_repository() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(
+        root,
+        "charts/web/Chart.yaml",
+        "apiVersion: v2\nname: web\nversion: 0.1.0\nappVersion: \"1.16.0\"\n",
+    );
+    write(
+        root,
+        "charts/web/values.yaml",
+        "image:\n  repository: nginx\n  tag: \"\"\n",
+    );
+    let template = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          image: \"{{ .Values.image.repository }}:{{ .Values.image.tag | default .Chart.AppVersion }}\"\n";
+    write(root, "charts/web/templates/deployment.yaml", template);
+    let release = "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: web\nspec:\n  chart:\n    spec:\n      chart: ./charts/web\n      sourceRef:\n        kind: GitRepository\n        name: flux-system\n  postRenderers:\n    - kustomize:\n        images:\n          - name: nginx\n            newTag: latest\n";
+    write(root, "clusters/prod/web.yaml", release);
+    let mut server = start_in(root);
+
+    // The release: the post-renderer entry that changes the default, and its hover.
+    let release_uri = file_uri(&root.join("clusters/prod/web.yaml"));
+    server.open(&release_uri, release, 1);
+    let found = diagnostics_where(&mut server, &release_uri, |d| {
+        d.iter().any(|d| d["code"] == "overlay-changes-policy")
+    });
+    let change = with_code(&found, "overlay-changes-policy");
+    assert_eq!(
+        change["range"]["start"],
+        json!({"line": 15, "character": 20})
+    );
+    let hover = server.hover(&release_uri, 14, 20).expect("hover");
+    let value = hover["contents"]["value"].as_str().unwrap();
+    assert!(
+        value.contains("Rewrites 1 container(s) of the chart `charts/web`")
+            && value.contains("nginx:1.16.0 → nginx:latest"),
+        "{value}"
+    );
+
+    // The template: what Helm renders, then what the post-renderer makes of it.
+    let template_uri = file_uri(&root.join("charts/web/templates/deployment.yaml"));
+    server.open(&template_uri, template, 1);
+    let found = diagnostics_where(&mut server, &template_uri, |d| {
+        d.iter().any(|d| d["code"] == "overlay-changes-policy")
+    });
+    assert_eq!(with_code(&found, "overlay-changes-policy")["severity"], 3);
+    let hover = server.hover(&template_uri, 9, 20).expect("hover");
+    let value = hover["contents"]["value"].as_str().unwrap();
+    assert!(
+        value.contains("from values.yaml: nginx:1.16.0")
+            && value.contains("Flux HelmRelease post-renderers")
+            && value.contains("clusters/prod via HelmRelease web: nginx:latest → Always"),
+        "{value}"
+    );
+    server.shutdown();
+}

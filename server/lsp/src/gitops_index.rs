@@ -35,6 +35,24 @@ impl FileSource for OpenFirst {
     }
 }
 
+/// The analysed document's text (read only when asked for), then the open documents and
+/// the disk.
+pub struct DocumentFirst<'a> {
+    pub path: &'a Path,
+    pub text: &'a str,
+    pub rest: &'a OpenFirst,
+}
+
+impl FileSource for DocumentFirst<'_> {
+    fn read(&self, path: &Path) -> Option<String> {
+        if path == self.path {
+            Some(self.text.to_owned())
+        } else {
+            self.rest.read(path)
+        }
+    }
+}
+
 struct Built {
     roots: Vec<PathBuf>,
     index: WorkspaceIndex,

@@ -47,6 +47,9 @@ fn takes_part(index: &WorkspaceIndex, path: &Path) -> bool {
         || !index.deployers_in(path).is_empty()
         || !index.chains_for(path).is_empty()
         || index.chart_of_values(path).is_some()
+        || index
+            .chart_of(path)
+            .is_some_and(|chart| !index.release_chains(chart).is_empty())
 }
 
 /// The layer of the document at `path`, or `None` when it plays no part in the index.
@@ -66,18 +69,22 @@ pub fn compute(
     let root = index.root().to_path_buf();
     let mut findings = gitops::findings_in(index, source, &root, path, &severity_of);
     let mut layer = GitopsLayer::default();
-    if !index.chains_for(path).is_empty() {
-        layer.changes = gitops::base_changes(index, &root, path, &analysis.text);
+    // A manifest kustomize overlays include, or a chart template HelmReleases render.
+    let (chains, images) = gitops::findings::deployed_images(index, path, &analysis.text, source);
+    if !chains.is_empty() {
+        layer.changes = gitops::findings::changes_from(index, &root, &chains, images);
         let severity = severity_of(path, gitops::findings::OVERLAY_CHANGES_POLICY);
         findings.extend(gitops::base_findings(
             &analysis.text,
             &layer.changes,
             severity,
         ));
-        layer.hints = gitops::agreed_images(index, path, &analysis.text)
-            .iter()
-            .map(|agreed| agreed_hint(analysis, agreed))
-            .collect();
+        if index.chart_of(path).is_none() {
+            layer.hints = gitops::agreed_images(index, path, &analysis.text)
+                .iter()
+                .map(|agreed| agreed_hint(analysis, agreed))
+                .collect();
+        }
     }
     if let Some(chart) = index.chart_of_values(path) {
         let files = index.files_under(chart);

@@ -5,9 +5,9 @@ use std::fmt::Write;
 use std::path::{Path, PathBuf};
 
 use gitops_ls_analysis::gitops::{
-    helm_images, ChartContext, DeployerEntry, DeployerEntryAt, DeployerKind, DeployerUsage,
-    EffectiveImage, EntryRewrite, FileSource, HelmImage, HelmValue, OverlayChain, Unresolved,
-    WorkspaceIndex,
+    helm_images, post_rendered_images, ChartContext, DeployerEntry, DeployerEntryAt, DeployerKind,
+    DeployerUsage, EffectiveImage, EntryRewrite, FileSource, HelmImage, HelmValue, OverlayChain,
+    Unresolved, WorkspaceIndex,
 };
 
 use gitops_ls_analysis::image::{default_pull_policy, PullPolicy};
@@ -316,6 +316,18 @@ pub fn gitops_section(
                 relative(chart_dir, roots),
                 helm_line(image)
             );
+            let chains = index.release_chains(chart_dir);
+            let released = post_rendered_images(text, std::slice::from_ref(image), &chains);
+            if !released.is_empty() {
+                let _ = writeln!(out, "\nFlux HelmRelease post-renderers:\n");
+                for image in &released {
+                    let _ = writeln!(
+                        out,
+                        "- {}",
+                        overlay_line(image, &chains[image.chain], roots)
+                    );
+                }
+            }
         }
     }
     (!out.is_empty()).then_some(out)
@@ -523,6 +535,34 @@ pub fn deployer_entry_hover(
                     rewrites.len()
                 );
                 rewrite_list(&mut out, &rewrites, roots);
+            }
+        }
+        DeployerUsage::Rendered {
+            chart,
+            rewrites,
+            values_overridden,
+        } => {
+            let chart = relative(&chart, roots);
+            if rewrites.is_empty() {
+                let _ = write!(
+                    out,
+                    "Matches no container of the chart `{chart}` as Helm renders it from \
+                     `values.yaml` (containers of templates this does not model are not seen)."
+                );
+            } else {
+                let _ = writeln!(
+                    out,
+                    "Rewrites {} container(s) of the chart `{chart}`, after Helm renders them \
+                     from `values.yaml`:\n",
+                    rewrites.len()
+                );
+                rewrite_list(&mut out, &rewrites, roots);
+            }
+            if values_overridden {
+                let _ = write!(
+                    out,
+                    "\n\nThe release's own `spec.values` / `valuesFrom` are not applied here."
+                );
             }
         }
         DeployerUsage::Unresolved(why) => out.push_str(&unresolved_text(&why, at, roots)),

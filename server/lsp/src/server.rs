@@ -29,7 +29,7 @@ use crate::config::{is_config_file, ConfigStore, Settings, SECTION};
 use crate::diagnostics::{Publish, PublishParams};
 use crate::documents::{Document, Documents};
 use crate::encoding::PositionEncoding;
-use crate::gitops_index::{is_indexed_file, GitopsIndex, OpenFirst};
+use crate::gitops_index::{is_indexed_file, DocumentFirst, GitopsIndex, OpenFirst};
 use crate::gitops_layer::{self, GitopsLayer};
 use crate::snapshot::{self, DocAnalysis, DocKind, Job};
 use crate::{hover, inlay_hints, symbols};
@@ -71,10 +71,14 @@ pub struct Backend {
 }
 
 /// What [`Inner::gitops_layer`] needs besides the analysis.
-struct LayerInput {
-    roots: Vec<PathBuf>,
-    path: PathBuf,
-    source: OpenFirst,
+enum LayerInput {
+    Ready {
+        roots: Vec<PathBuf>,
+        path: PathBuf,
+        source: OpenFirst,
+    },
+    /// The index is not built yet: it is built once this analysis is published.
+    IndexNeeded(Vec<PathBuf>),
 }
 
 struct Inner {
@@ -241,12 +245,16 @@ impl Inner {
             };
             let started = std::time::Instant::now();
             let layer_input = self.gitops_layer_input(path.as_deref(), kind);
+            let index_needed = match &layer_input {
+                Some(LayerInput::IndexNeeded(roots)) => Some(roots.clone()),
+                _ => None,
+            };
             let layer_inner = self.clone();
             let layer_uri = uri.clone();
             let outcome = tokio::task::spawn_blocking(move || {
                 catch_unwind(AssertUnwindSafe(|| {
                     let mut analysis = snapshot::run(job);
-                    if let Some(input) = layer_input {
+                    if let Some(input) = &layer_input {
                         analysis.gitops = layer_inner.gitops_layer(&layer_uri, &analysis, input);
                     }
                     analysis
@@ -313,6 +321,10 @@ impl Inner {
                         },
                     );
                 }
+            }
+            // Built after the first diagnostics are out, not competing with them.
+            if let Some(roots) = index_needed {
+                self.build_gitops_index(roots);
             }
             let mut docs = self.documents.lock();
             match docs.get_mut(&uri).filter(|d| d.epoch == epoch) {
@@ -504,13 +516,12 @@ impl Inner {
             return None;
         }
         if !self.gitops.is_built_for(&roots) {
-            self.build_gitops_index(roots);
-            return None;
+            return Some(LayerInput::IndexNeeded(roots));
         }
-        // Unsaved edits of kustomizations and chart files count, and those of the document
-        // itself (its suppression comments); other manifests are read from the disk.
-        let source = self.open_texts(|open| open == path || is_gitops_input(open));
-        Some(LayerInput {
+        // Unsaved edits of kustomizations and chart files count (the document's own text is
+        // the analysis's); other manifests are read from the disk.
+        let source = self.open_texts(is_gitops_input);
+        Some(LayerInput::Ready {
             roots,
             path: path.to_path_buf(),
             source,
@@ -522,11 +533,24 @@ impl Inner {
         &self,
         uri: &Url,
         analysis: &DocAnalysis,
-        input: LayerInput,
+        input: &LayerInput,
     ) -> Option<GitopsLayer> {
+        let LayerInput::Ready {
+            roots,
+            path,
+            source,
+        } = input
+        else {
+            return None;
+        };
         self.gitops
-            .with_built_index(&input.roots, &input.source, |index| {
-                gitops_layer::compute(index, uri, &input.path, analysis, &input.source)
+            .with_built_index(roots, source, |index| {
+                let source = DocumentFirst {
+                    path,
+                    text: &analysis.text,
+                    rest: source,
+                };
+                gitops_layer::compute(index, uri, path, analysis, &source)
             })
             .flatten()
     }
@@ -683,16 +707,27 @@ async fn blocking<T: Send + 'static>(
 }
 
 fn workspace_folder_paths(params: &InitializeParams) -> Vec<PathBuf> {
-    #[allow(deprecated)] // root_uri is the fallback for clients without folders
-    let root = params.root_uri.clone();
-    params
+    let folders: Vec<Url> = params
         .workspace_folders
         .iter()
         .flatten()
         .map(|folder| folder.uri.clone())
-        .chain(root)
-        .filter_map(|uri| uri.to_file_path().ok())
-        .collect()
+        .collect();
+    // rootUri is the fallback for clients without folders (when both are sent, it is one
+    // of the folders: walking it again would index the tree twice).
+    #[allow(deprecated)]
+    let uris = if folders.is_empty() {
+        params.root_uri.clone().into_iter().collect()
+    } else {
+        folders
+    };
+    let mut paths: Vec<PathBuf> = Vec::new();
+    for path in uris.into_iter().filter_map(|uri| uri.to_file_path().ok()) {
+        if !paths.contains(&path) {
+            paths.push(path);
+        }
+    }
+    paths
 }
 
 #[tower_lsp::async_trait]

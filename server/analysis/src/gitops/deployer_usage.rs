@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 use super::chain::{ChainEntry, EntryOrigin};
 use super::deployers::{find_deployer_images, DeployerImages, DeployerKind, MergeSource};
 use super::effective::{effective_images, record_rewrite, EntryRewrite};
+use super::helm::{helm_images, ChartContext};
+use super::helm_release::{post_rendered_images, release_chain};
 use super::kustomization::KUSTOMIZATION_FILE_NAMES;
 use super::kustomize_image::CompiledOverride;
 use super::workspace::{normalize, FileSource, OverlayChain, WorkspaceIndex};
@@ -60,6 +62,14 @@ pub enum DeployerUsage {
         /// A later override of the same object for the same image name that takes this
         /// one's place in the merged list (its index in [`DeployerImages::images`]).
         superseded_by: Option<usize>,
+    },
+    /// A Flux HelmRelease's post-renderer entry over a chart kept in the workspace: the
+    /// chart's containers it rewrites, as Helm renders them from `values.yaml`.
+    Rendered {
+        chart: PathBuf,
+        rewrites: Vec<EntryRewrite>,
+        /// The release sets `spec.values` / `valuesFrom`, which are not applied here.
+        values_overridden: bool,
     },
     /// The build is not in the workspace, or not a kustomize build.
     Unresolved(Unresolved),
@@ -222,6 +232,9 @@ impl WorkspaceIndex {
             });
         }
         let path = deployer.path.as_deref().filter(|p| !p.trim().is_empty());
+        if let Some(chart) = self.release_chart(deployer) {
+            return self.post_renderer_usage(deployer_file, deployer, entry, chart, source);
+        }
         if deployer.kind == DeployerKind::FluxHelmRelease {
             // Post-renderers run on what Helm renders from the chart.
             let by_ref = at.source.source_ref.as_ref().map(|(_, name)| name.as_str());
@@ -318,6 +331,39 @@ impl WorkspaceIndex {
             kustomization: kustomization_file,
             rewrites,
             superseded_by,
+        }
+    }
+}
+
+impl WorkspaceIndex {
+    /// [`DeployerUsage::Rendered`]: what entry `entry` of a HelmRelease's post-renderers
+    /// does to the containers of its chart.
+    fn post_renderer_usage(
+        &self,
+        release_file: &Path,
+        release: &DeployerImages,
+        entry: usize,
+        chart: PathBuf,
+        source: &dyn FileSource,
+    ) -> DeployerUsage {
+        let chains = [release_chain(release_file, release)];
+        let values = ChartContext::load(&chart, source);
+        let mut rewrites = Vec::new();
+        for template in self.chart_templates(&chart) {
+            let Some(text) = source.read(&template) else {
+                continue;
+            };
+            let helm = helm_images(&text, &values);
+            for effective in post_rendered_images(&text, &helm, &chains) {
+                for step in effective.steps.iter().filter(|s| s.origin.index == entry) {
+                    record_rewrite(&mut rewrites, &template, &effective, step);
+                }
+            }
+        }
+        DeployerUsage::Rendered {
+            chart,
+            rewrites,
+            values_overridden: release.overrides_values,
         }
     }
 }

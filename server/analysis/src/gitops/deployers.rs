@@ -47,6 +47,11 @@ pub struct DeployerImages {
     pub images: Vec<ImagesEntry>,
     /// Argo CD strings that `kustomize edit set image` rejects.
     pub invalid: Vec<crate::text::TextRange>,
+    /// HelmRelease: the chart comes from a GitRepository or Bucket, so `path` is a chart
+    /// folder in the repository (a HelmRepository / OCIRepository chart is fetched).
+    pub chart_in_repository: bool,
+    /// HelmRelease: `spec.values` or `spec.valuesFrom` is set (not applied by this model).
+    pub overrides_values: bool,
 }
 
 impl DeployerImages {
@@ -183,6 +188,8 @@ pub fn find_deployer_images(file: &YamlFile) -> Vec<DeployerImages> {
             path: path.map(str::to_owned),
             images: Vec::new(),
             invalid: Vec::new(),
+            chart_in_repository: false,
+            overrides_values: false,
         };
         let spec = doc.get(root, "spec");
         match (group, kind) {
@@ -220,6 +227,13 @@ pub fn find_deployer_images(file: &YamlFile) -> Vec<DeployerImages> {
                     DeployerKind::FluxHelmRelease,
                     chart.and_then(|c| doc.scalar(c)),
                 );
+                let source_kind = doc.get_path(spec, &["chart", "spec", "sourceRef", "kind"]);
+                found.chart_in_repository = matches!(
+                    source_kind.and_then(|kind| doc.scalar(kind)),
+                    Some("GitRepository" | "Bucket")
+                );
+                found.overrides_values =
+                    doc.get(spec, "values").is_some() || doc.get(spec, "valuesFrom").is_some();
                 for renderer in doc
                     .get(spec, "postRenderers")
                     .map_or(&[][..], |r| doc.items(r))
@@ -354,6 +368,8 @@ images: [{name: x, newTag: y}]
             path: None,
             images,
             invalid: Vec::new(),
+            chart_in_repository: false,
+            overrides_values: false,
         };
         let overrides = vec![
             entry(image("web", "", "9", "")),

@@ -13,7 +13,9 @@ use std::path::{Path, PathBuf};
 
 use super::chain::AppliedStep;
 use super::effective::{effective_images, EffectiveImage};
-use super::kustomization::is_kustomization_file_name;
+use super::helm::{helm_images, ChartContext};
+use super::helm_release::post_rendered_images;
+use super::kustomization::{is_kustomization_file_name, ImagesEntry};
 use super::workspace::{normalize, FileSource, OverlayChain, WorkspaceIndex};
 use crate::finding::{ContainerLabel, Finding, RelatedLocation, Severity};
 use crate::image::{default_pull_policy, PullPolicy};
@@ -51,6 +53,12 @@ pub fn findings(
             }
         }
     }
+    let templates = index.templates_by_chart();
+    for chart in index.charts() {
+        if !index.release_chains(chart).is_empty() {
+            manifests.extend(templates.get(chart).into_iter().flatten().cloned());
+        }
+    }
     let mut out = policy_change_findings(index, source, root, &manifests, severity_of, None);
     for file in &kustomizations {
         out.extend(
@@ -85,7 +93,18 @@ pub fn findings_in(
     }
     for deployer in index.deployers_in(&file) {
         let Some(path) = &deployer.path else { continue };
-        for manifest in index.manifests_under(&normalize(&index.root().join(path))) {
+        let dir = normalize(&index.root().join(path.trim_start_matches('/')));
+        // A kustomization's manifests, or the templates of a HelmRelease's chart.
+        let mut targets = index.manifests_under(&dir);
+        if deployer.kind == super::DeployerKind::FluxHelmRelease {
+            let templates = index.files_under(&dir.join("templates"));
+            targets.extend(
+                templates
+                    .into_iter()
+                    .filter(|t| index.chart_of(t).is_some()),
+            );
+        }
+        for manifest in targets {
             if !manifests.contains(&manifest) {
                 manifests.push(manifest);
             }
@@ -118,11 +137,11 @@ fn policy_change_findings(
     let mut out: Vec<(PathBuf, Finding)> = Vec::new();
     let mut reported = HashSet::new();
     for manifest in manifests {
-        let chains = index.chains_for(manifest);
-        let Some(text) = source.read(manifest).filter(|_| !chains.is_empty()) else {
+        let Some(text) = source.read(manifest) else {
             continue;
         };
-        for image in effective_images(&text, &chains) {
+        let (chains, images) = deployed_images(index, manifest, &text, source);
+        for image in images {
             let Some((before, after)) = image.default_policy_change() else {
                 continue;
             };
@@ -218,8 +237,43 @@ pub fn base_changes(
     text: &str,
 ) -> Vec<BaseChange> {
     let chains = index.chains_for(manifest);
+    let images = effective_images(text, &chains);
+    changes_from(index, root, &chains, images)
+}
+
+/// The images of `file` (whose contents are `text`) as each build that deploys it runs
+/// them: for a manifest, the kustomize overlays that include it (and the Argo CD / Flux
+/// objects pointing at them); for a chart template, the Flux HelmReleases of the chart,
+/// whose post-renderers rewrite what Helm renders from `values.yaml`.
+pub fn deployed_images(
+    index: &WorkspaceIndex,
+    file: &Path,
+    text: &str,
+    source: &dyn FileSource,
+) -> (Vec<OverlayChain>, Vec<EffectiveImage>) {
+    if let Some(chart) = index.chart_of(file) {
+        let chains = index.release_chains(chart);
+        if chains.is_empty() {
+            return (chains, Vec::new());
+        }
+        let helm = helm_images(text, &ChartContext::load(chart, source));
+        let images = post_rendered_images(text, &helm, &chains);
+        return (chains, images);
+    }
+    let chains = index.chains_for(file);
+    let images = effective_images(text, &chains);
+    (chains, images)
+}
+
+/// The [`BaseChange`]s among `images` (computed for `chains`).
+pub fn changes_from(
+    index: &WorkspaceIndex,
+    root: &Path,
+    chains: &[OverlayChain],
+    images: Vec<EffectiveImage>,
+) -> Vec<BaseChange> {
     let mut out: Vec<BaseChange> = Vec::new();
-    for image in effective_images(text, &chains) {
+    for image in images {
         let Some((before, after)) = image.default_policy_change() else {
             continue;
         };
@@ -281,7 +335,7 @@ pub fn base_findings(text: &str, changes: &[BaseChange], severity: Severity) -> 
                 })
                 .collect();
             let message = format!(
-                "no imagePullPolicy, and overlays change the default: {} here, but {}; set \
+                "no imagePullPolicy, and the builds that deploy it change the default: {} here, but {}; set \
                  imagePullPolicy to say which one you mean",
                 change.written_default.as_str(),
                 builds.join(", ")
@@ -479,11 +533,17 @@ fn responsible_step(image: &EffectiveImage) -> Option<&AppliedStep> {
 
 /// The entry's `newTag` (else `digest`, `newName`, the whole entry) in its file.
 fn entry_range(index: &WorkspaceIndex, step: &AppliedStep) -> TextRange {
-    let fields = index
+    let same_entry = |entry: &&ImagesEntry| entry.range == step.origin.range;
+    let in_kustomization = index
         .kustomization(&step.origin.file)
         .and_then(|k| k.images.get(step.origin.index))
-        .filter(|entry| entry.range == step.origin.range)
-        .map(|entry| &entry.fields);
+        .filter(same_entry);
+    // Else an Argo CD / Flux override (an Argo CD string has no fields).
+    let entry = in_kustomization.or_else(|| {
+        let deployers = index.deployers_in(&step.origin.file);
+        deployers.iter().flat_map(|d| &d.images).find(same_entry)
+    });
+    let fields = entry.map(|entry| &entry.fields);
     fields
         .and_then(|f| {
             [&f.new_tag, &f.digest, &f.tag_suffix, &f.new_name, &f.name]

@@ -7,7 +7,8 @@
 //! - [`workspace`]: the index of which kustomizations include which files.
 //! - [`mod@image_fields`], [`chain`] and [`effective`]: where the transformer looks in a
 //!   manifest, and running an overlay's entries over each image it finds.
-//! - [`helm`]: chart templates rendered against `values.yaml` for the simple shapes.
+//! - [`helm`]: chart templates rendered against `values.yaml` for the simple shapes, and
+//!   [`helm_release`]: Flux HelmRelease post-renderers over what a local chart renders.
 //! - [`mod@findings`]: cross-file findings from the index (`overlay-changes-policy`), shared
 //!   by the CLI and the language server.
 //!
@@ -20,6 +21,7 @@ pub mod effective;
 pub mod findings;
 mod go_regex;
 pub mod helm;
+pub mod helm_release;
 pub mod image_fields;
 pub mod kustomization;
 pub mod kustomize_image;
@@ -39,6 +41,7 @@ pub use findings::{
     findings, findings_in, overlay_change_for, AgreedImage, BaseChange, BuildChange,
 };
 pub use helm::{helm_images, resolve_scalar, ChartContext, HelmImage, HelmValue};
+pub use helm_release::post_rendered_images;
 pub use image_fields::{image_fields, ImageField};
 pub use kustomization::{
     is_kustomization_file_name, FieldRange, ImagesEntry, ImagesEntryFields, Kustomization,

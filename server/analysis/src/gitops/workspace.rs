@@ -203,6 +203,18 @@ impl WorkspaceIndex {
             .map_or(&[], Vec::as_slice)
     }
 
+    /// Every Argo CD / Flux object with image overrides and the file that holds it, in
+    /// file and document order.
+    pub fn all_deployers(&self) -> Vec<(&Path, &DeployerImages)> {
+        let mut out: Vec<(&Path, &DeployerImages)> = self
+            .deployers
+            .iter()
+            .flat_map(|(file, found)| found.iter().map(move |d| (file.as_path(), d)))
+            .collect();
+        out.sort_by_key(|(file, deployer)| (*file, deployer.document));
+        out
+    }
+
     /// The repository root Argo CD / Flux paths are relative to.
     pub fn root(&self) -> &Path {
         &self.root
