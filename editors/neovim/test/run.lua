@@ -247,11 +247,116 @@ check('a Helm template (filetype helm) attaches; template actions are not report
   expect(#vim.lsp.get_clients({ name = 'gitops_ls' }) == 1, 'one client for both buffers')
 end)
 
-check('the server shuts down cleanly', function()
-  local client = client_for(buf)
-  client:stop()
-  wait_for('the client to stop', 5000, function()
-    return client:is_stopped()
+-- A GitOps repository (fixtures/gitops): an overlay that rewrites the base's nginx to
+-- :latest (which changes the default pull policy) and an entry that matches nothing.
+-- The cross-file findings arrive once the server has indexed the workspace folder in
+-- the background, in a later publish than the first one.
+local gitops = fixtures .. '/gitops'
+local overlay_file = gitops .. '/overlays/dev/kustomization.yaml'
+local base_file = gitops .. '/base/deployment.yaml'
+local overlay_buf, gitops_client
+
+-- 0-based row and byte column of `needle` in a file on disk.
+local function file_pos(file, needle)
+  for i, text in ipairs(vim.fn.readfile(file)) do
+    local col = text:find(needle, 1, true)
+    if col then
+      return i - 1, col - 1
+    end
+  end
+  error('no line with ' .. needle .. ' in ' .. file)
+end
+
+local function related(diagnostic)
+  local lsp = diagnostic.user_data and diagnostic.user_data.lsp or {}
+  return lsp.relatedInformation or {}
+end
+
+check('a kustomize overlay attaches a second client, rooted at fixtures/gitops (its .gitops-ls.yaml)', function()
+  vim.cmd.edit(vim.fn.fnameescape(overlay_file))
+  overlay_buf = vim.api.nvim_get_current_buf()
+  expect(vim.bo[overlay_buf].filetype == 'yaml', 'filetype ' .. vim.bo[overlay_buf].filetype)
+  gitops_client = wait_for('gitops_ls to initialize for the overlay', 10000, function()
+    local c = client_for(overlay_buf)
+    return c and c.initialized and c or nil
+  end)
+  expect(gitops_client.root_dir == gitops, 'root_dir ' .. tostring(gitops_client.root_dir))
+  expect(gitops_client.id ~= client_for(buf).id, 'the overlay reused the fixtures client')
+end)
+
+check('overlay: overlay-changes-policy on `newTag: latest`, unused-image-entry on `ngnix`, related base image', function()
+  wait_for('the GitOps findings on the overlay (after the index is built)', 20000, function()
+    return #ours(overlay_buf, 'overlay-changes-policy') == 1 and #ours(overlay_buf, 'unused-image-entry') == 1
+  end)
+  local change = ours(overlay_buf, 'overlay-changes-policy')[1]
+  local tag_row, tag_col = line_of(overlay_buf, 'latest')
+  expect(change.lnum == tag_row and change.col == tag_col, ('overlay-changes-policy at %d:%d, expected %d:%d'):format(change.lnum, change.col, tag_row, tag_col))
+  expect(change.severity == vim.diagnostic.severity.WARN, 'overlay-changes-policy severity ' .. change.severity)
+  local unused = ours(overlay_buf, 'unused-image-entry')[1]
+  local name_row, name_col = line_of(overlay_buf, 'ngnix')
+  expect(unused.lnum == name_row and unused.col == name_col, ('unused-image-entry at %d:%d, expected %d:%d'):format(unused.lnum, unused.col, name_row, name_col))
+  expect(unused.severity == vim.diagnostic.severity.WARN, 'unused-image-entry severity ' .. unused.severity)
+  local info = related(change)[1]
+  expect(info, 'no relatedInformation in user_data.lsp: ' .. vim.inspect(change.user_data))
+  expect(info.location.uri == vim.uri_from_fname(base_file), 'related uri ' .. tostring(info.location.uri))
+  local image_row, image_col = file_pos(base_file, 'nginx:1.25')
+  local start = info.location.range.start
+  expect(start.line == image_row and start.character == image_col, ('related at %d:%d, expected %d:%d'):format(start.line, start.character, image_row, image_col))
+  out('  overlay: ' .. change.message .. ' | ' .. unused.message)
+end)
+
+local base_buf
+check('base: an Info overlay-changes-policy on the image, related to the overlay entry', function()
+  vim.cmd.edit(vim.fn.fnameescape(base_file))
+  base_buf = vim.api.nvim_get_current_buf()
+  wait_for('the client on the base buffer', 5000, function()
+    return client_for(base_buf)
+  end)
+  expect(client_for(base_buf).id == gitops_client.id, 'the base got another client')
+  wait_for('overlay-changes-policy on the base', 20000, function()
+    return #ours(base_buf, 'overlay-changes-policy') == 1
+  end)
+  local note = ours(base_buf, 'overlay-changes-policy')[1]
+  local row, col = line_of(base_buf, 'nginx:1.25')
+  expect(note.lnum == row and note.col == col, ('at %d:%d, expected %d:%d'):format(note.lnum, note.col, row, col))
+  expect(note.severity == vim.diagnostic.severity.INFO, 'severity ' .. note.severity)
+  expect(note.message:find('overlays/dev deploys nginx:latest (Always)', 1, true), 'message: ' .. note.message)
+  local info = related(note)[1]
+  expect(info and info.location.uri == vim.uri_from_bufnr(overlay_buf), 'related: ' .. vim.inspect(related(note)))
+end)
+
+check('base: inlay hint "→ nginx:latest (Always)" at the end of the image line', function()
+  vim.lsp.inlay_hint.enable(true, { bufnr = base_buf })
+  local row = line_of(base_buf, 'image: nginx:1.25')
+  local line = vim.api.nvim_buf_get_lines(base_buf, row, row + 1, false)[1]
+  local labels = {}
+  local found = wait_for('the overlay result hint', 10000, function()
+    labels = {}
+    for _, item in ipairs(vim.lsp.inlay_hint.get({ bufnr = base_buf })) do
+      local text = label_text(item.inlay_hint)
+      labels[#labels + 1] = ('%d:%d %s'):format(item.inlay_hint.position.line, item.inlay_hint.position.character, text)
+      if item.inlay_hint.position.line == row and vim.trim(text) == '→ nginx:latest (Always)' then
+        return item.inlay_hint
+      end
+    end
+  end)
+  out('  hints: ' .. table.concat(labels, ' | '))
+  expect(found.position.character == #line, 'hint at column ' .. found.position.character .. ', line ends at ' .. #line)
+end)
+
+check('the servers shut down cleanly', function()
+  local clients = vim.lsp.get_clients({ name = 'gitops_ls' })
+  expect(#clients == 2, #clients .. ' clients')
+  for _, client in ipairs(clients) do
+    client:stop()
+  end
+  wait_for('the clients to stop', 5000, function()
+    for _, client in ipairs(clients) do
+      if not client:is_stopped() then
+        return false
+      end
+    end
+    return true
   end)
 end)
 
