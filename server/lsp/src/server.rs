@@ -33,7 +33,7 @@ use crate::gitops_index::{is_indexed_file, DocumentFirst, GitopsIndex, OpenFirst
 use crate::gitops_layer::{self, GitopsLayer};
 use crate::snapshot::{self, DocAnalysis, DocKind, Job};
 use crate::{hover, inlay_hints, symbols};
-use gitops_ls_analysis::gitops::is_kustomization_file_name;
+use gitops_ls_analysis::gitops::{is_kustomization_file_name, may_declare_deployer};
 
 /// How long a request waits for the analysis of its document version.
 const ANALYSIS_WAIT: Duration = Duration::from_secs(60);
@@ -620,8 +620,7 @@ impl Inner {
         // Other files: Argo CD / Flux image overrides (cheap text test first).
         let is_kustomization = is_kustomization_file_name(name);
         let text = &analysis.text;
-        if !is_kustomization && !text.contains("argoproj.io") && !text.contains("toolkit.fluxcd.io")
-        {
+        if !is_kustomization && !may_declare_deployer(text) {
             return None;
         }
         let roots = lock(&self.config).workspace_folders().to_vec();

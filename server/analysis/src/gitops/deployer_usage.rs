@@ -5,7 +5,9 @@
 use std::path::{Path, PathBuf};
 
 use super::chain::{ChainEntry, EntryOrigin};
-use super::deployers::{find_deployer_images, DeployerImages, DeployerKind, MergeSource};
+use super::deployers::{
+    find_deployer_images, may_declare_deployer, DeployerImages, DeployerKind, MergeSource,
+};
 use super::effective::{effective_images, record_rewrite, EntryRewrite};
 use super::helm::{helm_images, ChartContext};
 use super::helm_release::{post_rendered_images, release_chain};
@@ -103,7 +105,7 @@ pub enum Unresolved {
 /// The Argo CD / Flux image override whose entry spans `offset` in `text` (ends included),
 /// with its object's source fields. Cheap for files that mention neither controller.
 pub fn deployer_entry_at(text: &str, offset: usize) -> Option<DeployerEntryAt> {
-    if !text.contains("argoproj.io") && !text.contains("toolkit.fluxcd.io") {
+    if !may_declare_deployer(text) {
         return None;
     }
     let file = YamlFile::parse(text);

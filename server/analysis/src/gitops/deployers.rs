@@ -8,6 +8,8 @@
 //! [`DeployerImages::merge_into`] reproduces. The kustomize spec (§6) does not cover these
 //! merges; they follow the controllers' documented behaviour.
 
+use std::collections::HashMap;
+
 use super::kustomization::{images_entries, ImagesEntry, ImagesEntryFields};
 use super::kustomize_image::ImageOverride;
 use crate::k8s::kinds::api_group;
@@ -70,14 +72,20 @@ impl DeployerImages {
                 source: MergeSource::Own(index),
             })
             .collect();
+        // The first entry of each name (an update keeps the name): a linear merge, as lists
+        // can hold thousands of entries.
+        let mut first_of: HashMap<String, usize> = HashMap::new();
+        for (at, entry) in merged.iter().enumerate() {
+            first_of.entry(entry.image.name.clone()).or_insert(at);
+        }
         for (index, entry) in self.images.iter().enumerate() {
-            let same_name = merged
-                .iter_mut()
-                .find(|e| e.image.name == entry.image.name)
+            let same_name = first_of
+                .get(&entry.image.name)
+                .copied()
                 .filter(|_| self.kind != DeployerKind::FluxHelmRelease);
-            let image = match (&same_name, self.kind) {
+            let image = match (same_name, self.kind) {
                 (Some(existing), DeployerKind::ArgoCdApplication) => {
-                    set_image_fields(&existing.image, &entry.image)
+                    set_image_fields(&merged[existing].image, &entry.image)
                 }
                 _ => entry.image.clone(),
             };
@@ -86,8 +94,13 @@ impl DeployerImages {
                 source: MergeSource::Deployer(index),
             };
             match same_name {
-                Some(existing) => *existing = updated,
-                None => merged.push(updated),
+                Some(existing) => merged[existing] = updated,
+                None => {
+                    first_of
+                        .entry(entry.image.name.clone())
+                        .or_insert(merged.len());
+                    merged.push(updated);
+                }
             }
         }
         if self.kind == DeployerKind::ArgoCdApplication {
@@ -166,6 +179,19 @@ fn split_override(text: &str, name_alone: bool) -> Option<(String, String, Strin
         }
     }
     (name_alone && !text.is_empty()).then(|| (text.to_owned(), String::new(), String::new()))
+}
+
+/// Whether `text` may hold an Argo CD or Flux object: some line names one of their API
+/// groups after `apiVersion`. A cheap text test that lets the index skip parsing the
+/// many files that only mention the groups, e.g. in `argocd.argoproj.io/sync-wave`
+/// annotations.
+pub fn may_declare_deployer(text: &str) -> bool {
+    text.lines().any(|line| {
+        ["argoproj.io/", "toolkit.fluxcd.io/"].iter().any(|group| {
+            line.find(group)
+                .is_some_and(|at| line[..at].contains("apiVersion"))
+        })
+    })
 }
 
 /// Every Argo CD / Flux image override in a YAML file.
@@ -391,5 +417,48 @@ images: [{name: x, newTag: y}]
         assert_eq!(names(&flux.merge_into(&own)), ["web=:9", "api=:2", "db=:5"]);
         let helm = deployer(DeployerKind::FluxHelmRelease, overrides);
         assert_eq!(helm.merge_into(&own).len(), 4);
+
+        // Duplicate names: each override updates the first entry of its name, in turn;
+        // thousands of entries merge in linear time (it used to be quadratic).
+        let own: Vec<ImagesEntry> = (0..20_000)
+            .map(|i| entry(image(&format!("app{}", i % 10_000), "", "1", "")))
+            .collect();
+        let overrides: Vec<ImagesEntry> = (0..20_000)
+            .map(|i| {
+                entry(image(
+                    &format!("app{}", i / 2 + 5_000),
+                    "",
+                    &i.to_string(),
+                    "",
+                ))
+            })
+            .collect();
+        let flux = deployer(DeployerKind::FluxKustomization, overrides.clone()).merge_into(&own);
+        assert_eq!(flux.len(), 25_000);
+        assert_eq!(names(&flux[5_000..5_001]), ["app5000=:1"]);
+        assert_eq!(flux[5_000].source, MergeSource::Deployer(1));
+        assert_eq!(names(&flux[15_000..15_001]), ["app5000=:1"]);
+        assert_eq!(flux[15_000].source, MergeSource::Own(15_000));
+        assert_eq!(names(&flux[24_999..]), ["app14999=:19999"]);
+        assert_eq!(flux[24_999].source, MergeSource::Deployer(19_999));
+        let argo = deployer(DeployerKind::ArgoCdApplication, overrides).merge_into(&own);
+        assert_eq!(argo.len(), 25_000);
+    }
+
+    #[test]
+    fn cheap_test_needs_a_controller_api_version() {
+        assert!(may_declare_deployer(
+            "apiVersion: argoproj.io/v1alpha1\nkind: Application\n"
+        ));
+        assert!(may_declare_deployer(
+            "kind: HelmRelease\n\"apiVersion\": \"helm.toolkit.fluxcd.io/v2\"\n"
+        ));
+        assert!(may_declare_deployer(
+            "- {apiVersion: kustomize.toolkit.fluxcd.io/v1, kind: Kustomization}\n"
+        ));
+        // Annotations and labels that merely name the groups do not count.
+        assert!(!may_declare_deployer(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  annotations:\n    argocd.argoproj.io/sync-wave: \"1\"\n    kustomize.toolkit.fluxcd.io/reconcile: disabled\n"
+        ));
     }
 }

@@ -26,8 +26,9 @@ pub struct Kustomization {
     /// `images:`, applied in order.
     pub images: Vec<ImagesEntry>,
     /// The first field that can add or rewrite containers in ways this model does not follow
-    /// (patches, Helm charts, generator plugins, custom field specs…): the build's images
-    /// are then not fully known.
+    /// (patches, Helm charts, generator plugins, custom field specs…, or a `resources`,
+    /// `bases` or `components` that is not a list of paths, which kustomize fails to read): the
+    /// build's images are then not fully known.
     pub unmodelled_field: Option<&'static str>,
 }
 
@@ -47,6 +48,11 @@ const UNMODELLED_FIELDS: [&str; 13] = [
     "crds",
     "openapi",
 ];
+
+/// The fields kustomize reads as lists of paths. When one is something else (`resources:
+/// ../base`, a mapping, an item that is not a string) kustomize fails to read the file, and
+/// the index cannot tell what the build gathers: it is reported as the unmodelled field.
+pub(crate) const NOT_PATH_LISTS: [&str; 3] = ["resources", "bases", "components"];
 
 /// Which list a [`Reference`] comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -109,9 +115,24 @@ impl Kustomization {
                 .unwrap_or_default(),
             unmodelled_field: UNMODELLED_FIELDS
                 .into_iter()
-                .find(|field| doc.get(root, field).is_some()),
+                .find(|field| doc.get(root, field).is_some())
+                .or_else(|| {
+                    NOT_PATH_LISTS
+                        .into_iter()
+                        .find(|field| doc.get(root, field).is_some_and(|v| !is_path_list(doc, v)))
+                }),
         })
     }
+}
+
+/// A list of strings, or null (`resources:` with nothing after it).
+fn is_path_list(doc: &Document, value: NodeId) -> bool {
+    doc.is_null(value)
+        || (doc.is_sequence(value)
+            && doc
+                .items(value)
+                .iter()
+                .all(|&item| doc.scalar(item).is_some()))
 }
 
 fn references(doc: &Document, root: NodeId, key: &str, list: ReferenceList) -> Vec<Reference> {
@@ -215,6 +236,24 @@ images:
         assert_eq!(k.images[1].image.tag_suffix, "");
         assert!(k.images[1].fields.tag_suffix.is_some());
         assert!(TEXT[k.images[1].range.clone()].starts_with("name: app"));
+    }
+
+    #[test]
+    fn path_lists_that_are_not_lists_are_unmodelled() {
+        let unmodelled = |text: &str| {
+            Kustomization::parse(&YamlFile::parse(text))
+                .expect("a mapping")
+                .unmodelled_field
+        };
+        assert_eq!(unmodelled("resources: ../base\n"), Some("resources"));
+        assert_eq!(unmodelled("resources: {a: ../base}\n"), Some("resources"));
+        assert_eq!(unmodelled("resources: [[../base]]\n"), Some("resources"));
+        assert_eq!(unmodelled("bases: [{path: x}]\n"), Some("bases"));
+        assert_eq!(unmodelled("components: 3\n"), Some("components"));
+        // A field kustomize does not follow comes first.
+        assert_eq!(unmodelled("resources: x\npatches: []\n"), Some("patches"));
+        assert_eq!(unmodelled("resources:\ncomponents: [a, '', ~]\n"), None);
+        assert_eq!(unmodelled("resources: &r [a]\nbases: *r\n"), None);
     }
 
     #[test]

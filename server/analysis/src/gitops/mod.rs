@@ -32,8 +32,8 @@ pub use deployer_usage::{
     deployer_entry_at, DeployerEntry, DeployerEntryAt, DeployerSource, DeployerUsage, Unresolved,
 };
 pub use deployers::{
-    find_deployer_images, parse_argocd_image, DeployerImages, DeployerKind, MergeSource,
-    MergedEntry,
+    find_deployer_images, may_declare_deployer, parse_argocd_image, DeployerImages, DeployerKind,
+    MergeSource, MergedEntry,
 };
 pub use effective::{effective_images, EffectiveImage, EntryRewrite, EntryUsage};
 pub use findings::{

@@ -10,8 +10,12 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Component, Path, PathBuf};
 
 use super::chain::{ChainEntry, EntryOrigin};
-use super::deployers::{find_deployer_images, DeployerImages, DeployerKind, MergeSource};
-use super::kustomization::{is_kustomization_file_name, Kustomization, KUSTOMIZATION_FILE_NAMES};
+use super::deployers::{
+    find_deployer_images, may_declare_deployer, DeployerImages, DeployerKind, MergeSource,
+};
+use super::kustomization::{
+    is_kustomization_file_name, Kustomization, KUSTOMIZATION_FILE_NAMES, NOT_PATH_LISTS,
+};
 use super::kustomize_image::CompiledOverride;
 use crate::yaml::YamlFile;
 
@@ -19,6 +23,31 @@ use crate::yaml::YamlFile;
 const MAX_DEPTH: usize = 32;
 /// At most this many chains per file, so a combinatorial include graph cannot blow up.
 const MAX_CHAINS: usize = 256;
+
+/// At most this many kustomizations (components included) entered per walk up from a file:
+/// components emit no chain, so [`MAX_CHAINS`] alone does not bound a diamond of them.
+const MAX_VISITS: usize = 4096;
+
+/// A walk up from a file to the builds that include it.
+#[derive(Debug, Default)]
+struct ChainWalk {
+    chains: Vec<OverlayChain>,
+    /// Kustomizations entered so far.
+    visits: usize,
+    /// A limit cut the walk short: some builds that include the file are missing.
+    truncated: bool,
+}
+
+/// One step of [`WorkspaceIndex::walk_down`].
+#[derive(Debug, Clone, Copy)]
+enum Down<'a> {
+    /// A kustomization, entered once per walk.
+    Enter(&'a KustomizationNode),
+    /// Its `resources` / `bases` entry at this index ([`Links::resources`]).
+    Resource(&'a KustomizationNode, usize),
+    /// Its `components` entry at this index.
+    Component(&'a KustomizationNode, usize),
+}
 
 /// Reads workspace files for the index.
 pub trait FileSource {
@@ -273,9 +302,14 @@ impl WorkspaceIndex {
     /// one per kustomization on the way up (components excepted, as they are never built
     /// alone), plus one per Argo CD / Flux object pointing at such an overlay.
     pub fn chains_for(&self, file: &Path) -> Vec<OverlayChain> {
-        let mut out = Vec::new();
-        self.collect_chains(&normalize(file), &[], &mut Vec::new(), &mut out);
-        out
+        self.walk_chains(file).chains
+    }
+
+    /// [`Self::chains_for`], and whether a limit cut the walk short.
+    fn walk_chains(&self, file: &Path) -> ChainWalk {
+        let mut walk = ChainWalk::default();
+        self.collect_chains(&normalize(file), &[], &mut Vec::new(), &mut walk);
+        walk
     }
 
     /// The manifest files a kustomization directory gathers, directly or through its
@@ -312,22 +346,28 @@ impl WorkspaceIndex {
     }
 
     /// Why the images of the builds that run the kustomization in `dir` are not fully known
-    /// (a remote or missing resource, a patch, a Helm chart, …), or `None` when every
-    /// container they deploy comes from a manifest in the index. Checked before claiming
-    /// that an `images:` entry matches nothing.
+    /// (a remote or missing resource, a patch, a Helm chart, builds too many or too deep
+    /// for the index to follow, …), or `None` when every container they deploy comes from
+    /// a manifest in the index. Checked before claiming that an `images:` entry matches
+    /// nothing.
     pub fn unknown_inputs(&self, kustomization_dir: &Path) -> Option<String> {
         let dir = normalize(kustomization_dir);
+        self.unknown_build_inputs(&dir)
+            .or_else(|| self.cut_builds(&dir))
+    }
+
+    fn unknown_build_inputs(&self, dir: &Path) -> Option<String> {
         let mut visited = HashSet::new();
         let is_component = self
             .kustomizations
-            .get(&dir)
+            .get(dir)
             .is_some_and(|node| node.parsed.is_component);
         if !is_component {
-            return self.unknown_inputs_under(&dir, &mut visited);
+            return self.unknown_inputs_under(dir, &mut visited);
         }
         // A component's entries run in every kustomization that lists it, over all of it.
         let mut listed_by = Vec::new();
-        let mut pending = vec![dir];
+        let mut pending = vec![dir.to_owned()];
         while let Some(component) = pending.pop() {
             for (parent, inclusion) in self.parents.get(&component).into_iter().flatten() {
                 if !matches!(inclusion, Inclusion::Component(_)) || listed_by.contains(parent) {
@@ -351,38 +391,46 @@ impl WorkspaceIndex {
             .find_map(|parent| self.unknown_inputs_under(parent, &mut visited))
     }
 
+    /// The walk up from a manifest of the kustomization in `dir` to the builds that include
+    /// it hit a limit ([`MAX_CHAINS`], [`MAX_DEPTH`], [`MAX_VISITS`]): some of those builds
+    /// are not followed, so an entry may match a container in one of them.
+    fn cut_builds(&self, dir: &Path) -> Option<String> {
+        let manifest = self
+            .manifests_affected_by(dir)
+            .into_iter()
+            .find(|manifest| self.walk_chains(manifest).truncated)?;
+        Some(format!(
+            "the builds that include {} are too many or nested too deep to follow (at most \
+             {MAX_CHAINS} builds, {MAX_DEPTH} levels)",
+            manifest.display()
+        ))
+    }
+
     fn unknown_inputs_under(&self, dir: &Path, visited: &mut HashSet<PathBuf>) -> Option<String> {
-        if !visited.insert(dir.to_owned()) {
-            return None;
-        }
-        let node = self.kustomizations.get(dir)?;
-        let short = |reference: &str| format!("{} lists {reference}", node.file.display());
-        if let Some(field) = node.parsed.unmodelled_field {
-            return Some(format!("{} uses `{field}`", node.file.display()));
-        }
-        let resources = node.parsed.resources.iter().zip(&node.links.resources);
-        for (reference, target) in resources {
-            match target {
-                None => return Some(short(&reference.path)),
-                Some(Target::File(_)) => {}
-                Some(Target::Kustomization(sub)) => {
-                    if let Some(reason) = self.unknown_inputs_under(sub, visited) {
-                        return Some(reason);
-                    }
-                }
-            }
-        }
-        let components = node.parsed.components.iter().zip(&node.links.components);
-        for (reference, target) in components {
-            let reason = match target {
-                None => Some(short(&reference.path)),
-                Some(component) => self.unknown_inputs_under(component, visited),
+        let mut reason = None;
+        self.walk_down(dir, visited, |step| {
+            let lists = |node: &KustomizationNode, reference: &str| {
+                format!("{} lists {reference}", node.file.display())
             };
-            if reason.is_some() {
-                return reason;
-            }
-        }
-        None
+            reason = match step {
+                Down::Enter(node) => node.parsed.unmodelled_field.map(|field| {
+                    let file = node.file.display();
+                    if NOT_PATH_LISTS.contains(&field) {
+                        format!("{file} has a `{field}` that is not a list of paths")
+                    } else {
+                        format!("{file} uses `{field}`")
+                    }
+                }),
+                Down::Resource(node, index) => node.links.resources[index]
+                    .is_none()
+                    .then(|| lists(node, &node.parsed.resources[index].path)),
+                Down::Component(node, index) => node.links.components[index]
+                    .is_none()
+                    .then(|| lists(node, &node.parsed.components[index].path)),
+            };
+            reason.is_none()
+        });
+        reason
     }
 
     fn collect_manifests(
@@ -391,21 +439,61 @@ impl WorkspaceIndex {
         visited: &mut HashSet<PathBuf>,
         out: &mut Vec<PathBuf>,
     ) {
-        if !visited.insert(dir.to_owned()) {
-            return;
-        }
-        let Some(node) = self.kustomizations.get(dir) else {
-            return;
-        };
-        for target in node.links.resources.iter().flatten() {
-            match target {
-                Target::File(file) if !out.contains(file) => out.push(file.clone()),
-                Target::File(_) => {}
-                Target::Kustomization(sub) => self.collect_manifests(sub, visited, out),
+        self.walk_down(dir, visited, |step| {
+            if let Down::Resource(node, index) = step {
+                if let Some(Target::File(file)) = &node.links.resources[index] {
+                    if !out.contains(file) {
+                        out.push(file.clone());
+                    }
+                }
             }
-        }
-        for component in node.links.components.iter().flatten() {
-            self.collect_manifests(component, visited, out);
+            true
+        });
+    }
+
+    /// Walks the kustomizations `dir` gathers, depth first in listing order (resources,
+    /// then components), entering each once per `visited`, until `step` returns `false`.
+    /// The stack is explicit: an include chain can be deeper than the thread's stack.
+    fn walk_down<'a>(
+        &'a self,
+        dir: &Path,
+        visited: &mut HashSet<PathBuf>,
+        mut step: impl FnMut(Down<'a>) -> bool,
+    ) {
+        let mut stack: Vec<(&'a KustomizationNode, usize)> = Vec::new();
+        let mut enter: Option<&Path> = Some(dir);
+        loop {
+            if let Some(dir) = enter.take() {
+                if visited.insert(dir.to_owned()) {
+                    if let Some(node) = self.kustomizations.get(dir) {
+                        if !step(Down::Enter(node)) {
+                            return;
+                        }
+                        stack.push((node, 0));
+                    }
+                }
+            }
+            let Some((node, next)) = stack.last_mut() else {
+                return;
+            };
+            let (node, index) = (*node, *next);
+            *next += 1;
+            let resources = node.links.resources.len();
+            if let Some(target) = node.links.resources.get(index) {
+                if !step(Down::Resource(node, index)) {
+                    return;
+                }
+                if let Some(Target::Kustomization(sub)) = target {
+                    enter = Some(sub);
+                }
+            } else if let Some(component) = node.links.components.get(index - resources) {
+                if !step(Down::Component(node, index - resources)) {
+                    return;
+                }
+                enter = component.as_deref();
+            } else {
+                stack.pop();
+            }
         }
     }
 
@@ -414,7 +502,7 @@ impl WorkspaceIndex {
         target: &Path,
         below: &[ChainEntry],
         through: &mut Vec<PathBuf>,
-        out: &mut Vec<OverlayChain>,
+        walk: &mut ChainWalk,
     ) {
         let Some(parents) = self.parents.get(target) else {
             return;
@@ -423,10 +511,18 @@ impl WorkspaceIndex {
             let Some(node) = self.kustomizations.get(dir) else {
                 continue;
             };
-            if out.len() >= MAX_CHAINS || through.len() >= MAX_DEPTH || through.contains(&node.file)
-            {
+            // A cycle (kustomize rejects it) hides no build.
+            if through.contains(&node.file) {
                 continue;
             }
+            if walk.chains.len() >= MAX_CHAINS
+                || through.len() >= MAX_DEPTH
+                || walk.visits >= MAX_VISITS
+            {
+                walk.truncated = true;
+                continue;
+            }
+            walk.visits += 1;
             // Components listed after the point of entry run first, then the own images.
             let first_component = match inclusion {
                 Inclusion::Resource => 0,
@@ -434,14 +530,14 @@ impl WorkspaceIndex {
             };
             let mut before_own = below.to_vec();
             for component in node.links.components.iter().skip(first_component).flatten() {
-                self.component_entries(component, &mut before_own, &mut Vec::new());
+                self.component_entries(component, &mut before_own, &mut Vec::new(), walk);
             }
             let mut entries = before_own.clone();
             entries.extend(node.images.iter().cloned());
             through.push(node.file.clone());
             if !node.parsed.is_component {
                 let is_root = !self.parents.contains_key(dir);
-                out.push(OverlayChain {
+                walk.chains.push(OverlayChain {
                     overlay: node.file.clone(),
                     is_root,
                     deployer: None,
@@ -452,7 +548,7 @@ impl WorkspaceIndex {
                     let deployer = &self.deployers[file][*index];
                     let mut entries = before_own.clone();
                     entries.extend(self.merged_entries(node, file, deployer));
-                    out.push(OverlayChain {
+                    walk.chains.push(OverlayChain {
                         overlay: node.file.clone(),
                         is_root,
                         deployer: Some(DeployerRef {
@@ -466,32 +562,39 @@ impl WorkspaceIndex {
                     });
                 }
             }
-            self.collect_chains(dir, &entries, through, out);
+            self.collect_chains(dir, &entries, through, walk);
             through.pop();
         }
     }
 
-    /// A component's entries: its own components' first, then its `images:`.
+    /// A component's entries: its own components' first, then its `images:`. Each visit
+    /// counts against the walk's budget: a diamond of components has exponentially many
+    /// paths.
     fn component_entries(
         &self,
         dir: &Path,
         out: &mut Vec<ChainEntry>,
         visiting: &mut Vec<PathBuf>,
+        walk: &mut ChainWalk,
     ) {
-        if visiting.len() >= MAX_DEPTH || visiting.iter().any(|v| v == dir) {
+        if visiting.iter().any(|v| v == dir) {
+            return;
+        }
+        if visiting.len() >= MAX_DEPTH || walk.visits >= MAX_VISITS {
+            walk.truncated = true;
             return;
         }
         let Some(node) = self.kustomizations.get(dir) else {
             return;
         };
+        walk.visits += 1;
         visiting.push(dir.to_owned());
         for component in node.links.components.iter().flatten() {
-            self.component_entries(component, out, visiting);
+            self.component_entries(component, out, visiting, walk);
         }
         out.extend(node.images.iter().cloned());
         visiting.pop();
     }
-
     /// The overlay's `images:` after the controller object has edited it.
     fn merged_entries(
         &self,
@@ -579,10 +682,7 @@ impl WorkspaceIndex {
 
     fn set_deployers(&mut self, file: &Path, text: &str) {
         // Cheap test first: most YAML files are neither Argo CD nor Flux objects.
-        let argocd = text.contains("argoproj.io") && text.contains("Application");
-        let flux = text.contains("toolkit.fluxcd.io")
-            && (text.contains("Kustomization") || text.contains("HelmRelease"));
-        let found = if argocd || flux {
+        let found = if may_declare_deployer(text) {
             find_deployer_images(&YamlFile::parse(text))
         } else {
             Vec::new()
@@ -731,5 +831,107 @@ mod tests {
         assert_eq!(n("a/../../b"), PathBuf::from("../b"));
         assert_eq!(n("/a/../../b"), PathBuf::from("/b"));
         assert_eq!(n("./x"), PathBuf::from("x"));
+    }
+
+    const DEPLOYMENT: &str = "kind: Pod\nspec:\n  containers:\n  - {name: web, image: nginx:1}\n";
+
+    fn index_of(files: Vec<(String, String)>) -> WorkspaceIndex {
+        let files: HashMap<PathBuf, String> = files
+            .into_iter()
+            .map(|(path, text)| (PathBuf::from(path), text))
+            .collect();
+        WorkspaceIndex::build("/r", files.keys().cloned(), &files)
+    }
+
+    #[test]
+    fn a_diamond_of_components_is_walked_within_the_budget() {
+        // Two components per level, each listing both of the level below: 2^20 paths.
+        let mut files = vec![
+            ("/r/base/deploy.yaml".to_owned(), DEPLOYMENT.to_owned()),
+            (
+                "/r/top/kustomization.yaml".to_owned(),
+                "resources: [../base/deploy.yaml]\ncomponents: [../c19a, ../c19b]\nimages: [{name: nginx, newTag: '2'}]\n".to_owned(),
+            ),
+        ];
+        for level in 0..20 {
+            for side in ["a", "b"] {
+                let below = match level {
+                    0 => String::new(),
+                    _ => format!("../c{0}a, ../c{0}b", level - 1),
+                };
+                files.push((
+                    format!("/r/c{level}{side}/kustomization.yaml"),
+                    format!(
+                        "kind: Component\ncomponents: [{below}]\nimages: [{{name: x{level}}}]\n"
+                    ),
+                ));
+            }
+        }
+        let index = index_of(files);
+        let walk = index.walk_chains(Path::new("/r/base/deploy.yaml"));
+        assert!(walk.truncated);
+        assert!(walk.visits <= MAX_VISITS);
+        assert_eq!(walk.chains.len(), 1);
+        // The overlay's own entry still comes last.
+        let entries = &walk.chains[0].entries;
+        assert!(entries.len() <= MAX_VISITS);
+        assert_eq!(entries.last().unwrap().image.entry.new_tag, "2");
+        let reason = index.unknown_inputs(Path::new("/r/top")).unwrap();
+        assert!(reason.contains("too many or nested too deep"), "{reason}");
+    }
+
+    #[test]
+    fn deep_chains_are_walked_down_without_recursion_and_cut_going_up() {
+        let mut files = vec![
+            ("/r/base/deploy.yaml".to_owned(), DEPLOYMENT.to_owned()),
+            (
+                "/r/l0/kustomization.yaml".to_owned(),
+                "resources: [../base/deploy.yaml]\n".to_owned(),
+            ),
+        ];
+        for level in 1..30_000 {
+            files.push((
+                format!("/r/l{level}/kustomization.yaml"),
+                format!("resources: [../l{}, ../missing{level}]\n", level - 1),
+            ));
+        }
+        let index = index_of(files);
+        let top = Path::new("/r/l29999");
+        assert_eq!(
+            index.manifests_under(top),
+            [PathBuf::from("/r/base/deploy.yaml")]
+        );
+        // The first reason in listing order: the deepest missing resource.
+        assert_eq!(
+            index.unknown_inputs(top).as_deref(),
+            Some("/r/l1/kustomization.yaml lists ../missing1")
+        );
+        let walk = index.walk_chains(Path::new("/r/base/deploy.yaml"));
+        assert!(walk.truncated);
+        assert_eq!(walk.chains.len(), MAX_DEPTH);
+        // Only l0 is within reach, and nothing above it is missing in its own builds… but
+        // the builds that include it are cut.
+        let reason = index.unknown_inputs(Path::new("/r/l0")).unwrap();
+        assert!(reason.contains("too many or nested too deep"), "{reason}");
+    }
+
+    #[test]
+    fn cycles_are_not_cuts() {
+        let index = index_of(vec![
+            ("/r/a/deploy.yaml".to_owned(), DEPLOYMENT.to_owned()),
+            (
+                "/r/a/kustomization.yaml".to_owned(),
+                "resources: [deploy.yaml, ../b, .]\n".to_owned(),
+            ),
+            (
+                "/r/b/kustomization.yaml".to_owned(),
+                "resources: [../a]\n".to_owned(),
+            ),
+        ]);
+        let walk = index.walk_chains(Path::new("/r/a/deploy.yaml"));
+        assert!(!walk.truncated);
+        assert_eq!(walk.chains.len(), 2);
+        assert_eq!(index.unknown_inputs(Path::new("/r/a")), None);
+        assert_eq!(index.unknown_inputs(Path::new("/r/b")), None);
     }
 }

@@ -56,6 +56,14 @@ pub enum HelmValue {
 /// Renders the scalar at `range` of a template `text` (its source as written, quotes
 /// included) and reads the result back as a YAML scalar.
 pub fn resolve_scalar(text: &str, range: TextRange, chart: &ChartContext) -> HelmValue {
+    let dot_moved = text
+        .get(..range.start)
+        .is_some_and(|before| dot_moved_states(before).before(before.len()));
+    resolve_at(text, range, chart, dot_moved)
+}
+
+/// [`resolve_scalar`], told whether `.` is rebound where the scalar is.
+fn resolve_at(text: &str, range: TextRange, chart: &ChartContext, dot_moved: bool) -> HelmValue {
     let Some(source) = text.get(range.clone()) else {
         return HelmValue::Unknown("range outside the text".into());
     };
@@ -65,7 +73,7 @@ pub fn resolve_scalar(text: &str, range: TextRange, chart: &ChartContext) -> Hel
     if source.contains(['\n', '\r']) {
         return HelmValue::Unknown("the value spans several lines".into());
     }
-    if dot_is_moved(&text[..range.start]) {
+    if dot_moved {
         return HelmValue::Unknown(
             "inside a with/range block, where `.` is not the chart root".into(),
         );
@@ -105,19 +113,55 @@ fn read_back(rendered: &str) -> Result<Option<String>, String> {
         .ok_or_else(|| format!("the rendered value `{rendered}` is not a scalar"))
 }
 
-/// Whether the actions in `before` leave a block open that rebinds `.` (`with`, `range`,
-/// `define`, `block`); `if` blocks do not.
-fn dot_is_moved(before: &str) -> bool {
-    let mut open_blocks: Vec<bool> = Vec::new(); // true: the block rebinds `.`
-    let mut rest = before;
-    while let Some(open) = rest.find("{{") {
-        let Some(close) = rest[open..].find("}}") else {
-            break;
+/// A state of the template after each of its actions (`{{ … }}`), computed in one pass, for
+/// asking what holds before any offset: scanning the text before each scalar again is
+/// quadratic in a template with thousands of containers.
+pub(crate) struct ActionStates {
+    /// Where each action ends (after its `}}`), increasing.
+    ends: Vec<usize>,
+    /// The state after each action.
+    states: Vec<bool>,
+    /// The state before the first action.
+    initial: bool,
+}
+
+impl ActionStates {
+    /// Runs `step` over the text between the braces of each action of `text`, in order;
+    /// it returns the state after that action. An action only counts before an offset when
+    /// its `}}` ends there or earlier.
+    pub(crate) fn new(text: &str, initial: bool, mut step: impl FnMut(&str) -> bool) -> Self {
+        let mut out = ActionStates {
+            ends: Vec::new(),
+            states: Vec::new(),
+            initial,
         };
-        let action = rest[open + 2..open + close]
-            .trim_start_matches('-')
-            .trim_end_matches('-')
-            .trim();
+        let mut at = 0;
+        while let Some(open) = text[at..].find("{{").map(|open| at + open) {
+            let Some(close) = text[open..].find("}}").map(|close| open + close) else {
+                break;
+            };
+            out.states.push(step(&text[open + 2..close]));
+            at = close + 2;
+            out.ends.push(at);
+        }
+        out
+    }
+
+    /// The state once the actions that end at or before `offset` have run.
+    pub(crate) fn before(&self, offset: usize) -> bool {
+        match self.ends.partition_point(|&end| end <= offset) {
+            0 => self.initial,
+            n => self.states[n - 1],
+        }
+    }
+}
+
+/// After each action of `text`: whether a block is open that rebinds `.` (`with`,
+/// `range`, `define`, `block`); `if` blocks do not.
+fn dot_moved_states(text: &str) -> ActionStates {
+    let mut open_blocks: Vec<bool> = Vec::new(); // true: the block rebinds `.`
+    ActionStates::new(text, false, |action| {
+        let action = action.trim_start_matches('-').trim_end_matches('-').trim();
         match action.split_whitespace().next().unwrap_or_default() {
             "if" => open_blocks.push(false),
             "with" | "range" | "define" | "block" => open_blocks.push(true),
@@ -126,9 +170,8 @@ fn dot_is_moved(before: &str) -> bool {
             }
             _ => {}
         }
-        rest = &rest[open + close + 2..];
-    }
-    open_blocks.contains(&true)
+        open_blocks.contains(&true)
+    })
 }
 
 /// `key` is written more than once in the mapping: each `if`/`else` branch sets it, and
@@ -163,6 +206,7 @@ pub struct HelmImage {
 pub fn helm_images(text: &str, chart: &ChartContext) -> Vec<HelmImage> {
     let file = YamlFile::parse(text);
     let lines = LineIndex::new(text);
+    let dot_moved = dot_moved_states(text);
     let mut out = Vec::new();
     for document in 0..file.documents.len() {
         for container in find_containers(text, &lines, &file, document) {
@@ -178,7 +222,8 @@ pub fn helm_images(text: &str, chart: &ChartContext) -> Vec<HelmImage> {
                         "`{key}` is set in several if/else branches"
                     ));
                 }
-                resolve_scalar(text, field.value_range.clone(), chart)
+                let range = field.value_range.clone();
+                resolve_at(text, range.clone(), chart, dot_moved.before(range.start))
             };
             let image = container
                 .image
@@ -297,6 +342,31 @@ mod tests {
             resolve("{{ include \"x\" . }}", &chart),
             HelmValue::Unknown(_)
         ));
+    }
+
+    #[test]
+    fn action_states_hold_before_any_offset() {
+        let text = "{{- with .Values.a }}X{{ end }}Y{{ range .z }}{{ if .b }}W{{ end }}P{{ with";
+        let states = dot_moved_states(text);
+        let at = |needle: &str| states.before(text.find(needle).unwrap());
+        assert!(!states.before(0));
+        assert!(at("X"));
+        // An action the offset cuts does not count yet.
+        assert!(at("end }}Y"));
+        assert!(!at("Y"));
+        // `if` does not rebind `.`, the `range` around it does; an unclosed action is none.
+        assert!(at("W"));
+        assert!(at("P"));
+        assert!(states.before(text.len()));
+        // The same answers in any order, and from the text before the offset alone.
+        for offset in (0..=text.len()).rev() {
+            let before = &text[..offset];
+            assert_eq!(
+                states.before(offset),
+                dot_moved_states(before).before(before.len()),
+                "{offset}"
+            );
+        }
     }
 
     #[test]

@@ -18,7 +18,7 @@ use std::cell::{OnceCell, RefCell};
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use super::{helm_images, ChartContext, GoValue, HelmImage, HelmValue, ValueUse};
+use super::{helm_images, ActionStates, ChartContext, GoValue, HelmImage, HelmValue, ValueUse};
 use crate::finding::{apply_edits, Edit, Finding, Fix, RelatedLocation, Severity};
 use crate::gitops::workspace::{normalize, FileSource};
 use crate::image::PullPolicy;
@@ -107,9 +107,19 @@ pub fn values_findings(
             .unwrap_or(&normalized)
             .display()
             .to_string();
-        let template = Template { path, name, text };
+        let template = Template {
+            path,
+            name,
+            text,
+            policy_ranges: OnceCell::new(),
+        };
+        let rendered = blocks_render_states(text, &lint.chart);
         for image in helm_images(text, &lint.chart) {
-            if !lint.is_rendered(text, &image) {
+            let is_rendered = image
+                .image_range
+                .as_ref()
+                .is_some_and(|range| rendered.before(range.start));
+            if !is_rendered {
                 continue;
             }
             if pull_policy_on {
@@ -129,6 +139,9 @@ struct Template<'a> {
     /// Relative to the chart, e.g. `templates/deployment.yaml`.
     name: String,
     text: &'a str,
+    /// The range of each container's `imagePullPolicy` value, by document and container
+    /// path, when a finding needs it (parsed once, however many containers are reported).
+    policy_ranges: OnceCell<HashMap<(usize, String), TextRange>>,
 }
 
 /// A container that renders the value, for the message and the related locations.
@@ -191,6 +204,9 @@ enum Style {
     Tag,
 }
 
+/// A template's containers, by document and container path.
+type ByContainer = HashMap<(usize, String), HelmImage>;
+
 struct Lint {
     values_text: String,
     chart_text: Option<String>,
@@ -202,6 +218,10 @@ struct Lint {
     /// The chart with one edit applied to `values.yaml`, by edit: several containers often
     /// read the same value, and `values.yaml` can be large.
     edited: RefCell<HashMap<(TextRange, String), ChartContext>>,
+    /// A template's containers rendered with one edit applied (by document and container
+    /// path), by edit and template: a template can have thousands of containers that read
+    /// the same value.
+    rerendered: RefCell<HashMap<(TextRange, String, PathBuf), ByContainer>>,
 }
 
 impl Lint {
@@ -213,6 +233,7 @@ impl Lint {
             values_text,
             chart_text,
             edited: RefCell::default(),
+            rerendered: RefCell::default(),
         }
     }
 
@@ -225,28 +246,32 @@ impl Lint {
         self.values_file().documents.first()
     }
 
-    /// Whether the container is rendered with the chart's values: every `if` / `with`
-    /// block around it is known to be on.
-    fn is_rendered(&self, text: &str, image: &HelmImage) -> bool {
-        image
-            .image_range
-            .as_ref()
-            .and_then(|range| text.get(..range.start))
-            .is_some_and(|before| blocks_render(before, &self.chart))
-    }
-
     /// The container rendered again with `edit` applied to `values.yaml`.
     fn rerender(&self, edit: &Edit, template: &Template, image: &HelmImage) -> Option<HelmImage> {
-        let mut edited = self.edited.borrow_mut();
-        let chart = edited
-            .entry((edit.range.clone(), edit.new_text.clone()))
-            .or_insert_with(|| {
-                let values = apply_edits(&self.values_text, std::slice::from_ref(edit));
-                ChartContext::new(Some(&values), self.chart_text.as_deref())
-            });
-        helm_images(template.text, chart).into_iter().find(|other| {
-            other.document == image.document && other.container_path == image.container_path
-        })
+        let key = (
+            edit.range.clone(),
+            edit.new_text.clone(),
+            template.path.to_path_buf(),
+        );
+        let mut rerendered = self.rerendered.borrow_mut();
+        let images = rerendered.entry(key).or_insert_with(|| {
+            let mut edited = self.edited.borrow_mut();
+            let chart = edited
+                .entry((edit.range.clone(), edit.new_text.clone()))
+                .or_insert_with(|| {
+                    let values = apply_edits(&self.values_text, std::slice::from_ref(edit));
+                    ChartContext::new(Some(&values), self.chart_text.as_deref())
+                });
+            let mut by_container = HashMap::new();
+            for other in helm_images(template.text, chart) {
+                let key = (other.document, other.container_path.clone());
+                by_container.entry(key).or_insert(other);
+            }
+            by_container
+        });
+        images
+            .get(&(image.document, image.container_path.clone()))
+            .cloned()
     }
 
     fn pull_policy(&self, template: &Template, image: &HelmImage) -> Option<Report> {
@@ -303,7 +328,7 @@ impl Lint {
                 .into_iter()
                 .collect();
             let expression = display_expression(&value_use.expression);
-            let at = policy_range(template.text, image).or(image.image_range.clone())?;
+            let at = policy_range(template, image).or(image.image_range.clone())?;
             return Some(Report {
                 rule: HELM_VALUES_PULL_POLICY,
                 range: self.report_range(&site),
@@ -633,14 +658,25 @@ fn user(template: &Template, image: &HelmImage, range: TextRange, what: String) 
 }
 
 /// The range of the container's `imagePullPolicy` value in the template.
-fn policy_range(text: &str, image: &HelmImage) -> Option<TextRange> {
-    let file = YamlFile::parse(text);
-    let lines = LineIndex::new(text);
-    find_containers(text, &lines, &file, image.document)
-        .into_iter()
-        .find(|container| container.path == image.container_path)
-        .and_then(|container| container.policy)
-        .map(|field| field.value_range)
+fn policy_range(template: &Template, image: &HelmImage) -> Option<TextRange> {
+    let ranges = template.policy_ranges.get_or_init(|| {
+        let text = template.text;
+        let file = YamlFile::parse(text);
+        let lines = LineIndex::new(text);
+        let mut ranges = HashMap::new();
+        for document in 0..file.documents.len() {
+            for container in find_containers(text, &lines, &file, document) {
+                if let Some(policy) = container.policy {
+                    let key = (document, container.path);
+                    ranges.entry(key).or_insert(policy.value_range);
+                }
+            }
+        }
+        ranges
+    });
+    ranges
+        .get(&(image.document, image.container_path.clone()))
+        .cloned()
 }
 
 /// The key whose value is written at `value` (an empty value: `key:`).
@@ -696,27 +732,19 @@ fn single_quoted(value: &str) -> Option<String> {
     plain.then(|| format!("'{}'", value.replace('\'', "''")))
 }
 
-/// Whether the template text `before` a container leaves it rendered with the chart's
-/// values: every open `if` / `with` block (and `else` branch) is known to be taken. A
+/// After each action of a template: whether the text there is rendered with the chart's
+/// values, i.e. every open `if` / `with` block (and `else` branch) is known to be taken. A
 /// `range`, `block` or a condition beyond a plain value test counts as unknown, a
 /// `define` as not rendered.
-fn blocks_render(before: &str, chart: &ChartContext) -> bool {
+fn blocks_render_states(text: &str, chart: &ChartContext) -> ActionStates {
     /// `taken`: some branch so far rendered; `current`: the branch being read renders.
     struct Block {
         taken: Option<bool>,
         current: Option<bool>,
     }
     let mut blocks: Vec<Block> = Vec::new();
-    let mut rest = before;
-    while let Some(open) = rest.find("{{") {
-        let Some(close) = rest[open..].find("}}") else {
-            break;
-        };
-        let action = rest[open + 2..open + close]
-            .trim_start_matches('-')
-            .trim_end_matches('-')
-            .trim();
-        rest = &rest[open + close + 2..];
+    ActionStates::new(text, true, |action| {
+        let action = action.trim_start_matches('-').trim_end_matches('-').trim();
         let (word, args) = action
             .split_once(char::is_whitespace)
             .map_or((action, ""), |(word, args)| (word, args.trim()));
@@ -737,24 +765,23 @@ fn blocks_render(before: &str, chart: &ChartContext) -> bool {
                 current: Some(false),
             }),
             "else" => {
-                let Some(block) = blocks.last_mut() else {
-                    continue;
-                };
-                let branch_condition = ["if", "with"].iter().find_map(|keyword| {
-                    args.strip_prefix(keyword)
-                        .filter(|c| c.starts_with(char::is_whitespace))
-                });
-                match (block.taken, branch_condition) {
-                    (Some(true), _) => block.current = Some(false),
-                    (Some(false), None) => {
-                        block.current = Some(true);
-                        block.taken = Some(true);
+                if let Some(block) = blocks.last_mut() {
+                    let branch_condition = ["if", "with"].iter().find_map(|keyword| {
+                        args.strip_prefix(keyword)
+                            .filter(|c| c.starts_with(char::is_whitespace))
+                    });
+                    match (block.taken, branch_condition) {
+                        (Some(true), _) => block.current = Some(false),
+                        (Some(false), None) => {
+                            block.current = Some(true);
+                            block.taken = Some(true);
+                        }
+                        (Some(false), Some(c)) => {
+                            block.current = condition(c.trim(), chart);
+                            block.taken = block.current;
+                        }
+                        (None, _) => block.current = None,
                     }
-                    (Some(false), Some(c)) => {
-                        block.current = condition(c.trim(), chart);
-                        block.taken = block.current;
-                    }
-                    (None, _) => block.current = None,
                 }
             }
             "end" => {
@@ -762,8 +789,8 @@ fn blocks_render(before: &str, chart: &ChartContext) -> bool {
             }
             _ => {}
         }
-    }
-    blocks.iter().all(|block| block.current == Some(true))
+        blocks.iter().all(|block| block.current == Some(true))
+    })
 }
 
 /// A condition `.Values.a.b` or `not .Values.a.b` on a scalar value; `None` otherwise.
@@ -1316,5 +1343,46 @@ spec:
         assert_eq!(canonical_policy("IfNotPresnt"), None);
         assert_eq!(canonical_policy("Latest"), None);
         assert_eq!(canonical_policy(""), None);
+    }
+
+    #[test]
+    fn thousands_of_containers_are_linted_in_one_pass_each() {
+        // Before: each container scanned the template before it twice and rendered the
+        // whole template again per probe (minutes for a few hundred containers).
+        let mut template = String::from(
+            "apiVersion: apps/v1\nkind: Deployment\nspec:\n  template:\n    spec:\n      containers:\n",
+        );
+        for i in 0..2_000 {
+            let (open, close) = if i % 2 == 1 {
+                ("{{- if .Values.off }}\n", "{{- end }}\n")
+            } else {
+                ("", "")
+            };
+            template.push_str(&format!(
+                "{open}        - name: c{i}\n          image: \"{{{{ .Values.image.repository }}}}:{{{{ .Values.image.tag }}}}\"\n          imagePullPolicy: {{{{ .Values.image.pullPolicy }}}}\n{close}"
+            ));
+        }
+        let values = format!("off: false\n{VALUES}");
+        let found = run(&values, &[("templates/deployment.yaml", template.as_str())]);
+        assert_eq!(found.len(), 2, "{found:#?}");
+        for finding in &found {
+            // The containers in the `if .Values.off` blocks are not rendered.
+            assert!(finding.message.contains("(container c0) and 999 more"));
+            assert_eq!(finding.related.len(), 1_000);
+        }
+        let policy = of(&found, HELM_VALUES_PULL_POLICY)[0];
+        for (i, related) in policy.related.iter().enumerate() {
+            assert_eq!(
+                &template[related.range.clone()],
+                "{{ .Values.image.pullPolicy }}"
+            );
+            assert!(related
+                .message
+                .starts_with(&format!("container c{} ", 2 * i)));
+        }
+        assert_eq!(
+            fix(&values, &found, HELM_VALUES_PULL_POLICY),
+            values.replace("always", "Always")
+        );
     }
 }
