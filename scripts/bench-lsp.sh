@@ -24,6 +24,22 @@
 # K8S_SCHEMA [local-strict] or local picks the schema flavour. BENCH_NO_PEER=1 measures gitops-ls only.
 # Raw JSON from every run stays in scripts/.bench-cache/results/; BENCH_REPORT_ONLY=1 reprints the
 # table from them without building, installing or running anything.
+#
+# BENCH_GITOPS=1 also measures what the GitOps layer (kustomize overlays) costs per edit, gitops-ls
+# only, in a second table. Under scripts/.bench-cache/gitops/ it writes scenario A, a copy of
+# deployment-220.yaml alone as a/deployment.yaml, and for each N in GITOPS_OVERLAYS ["10 100"]
+# scenario B<N>: the same copy as bN/deployment.yaml, bN/kustomization.yaml (resources:
+# [deployment.yaml]) and N overlays bN/overlays/envK/kustomization.yaml (resources: [../..], an
+# images: entry on the file's first image, newTag: latest for even K, 1.K.0 for odd K; the client's
+# edit appends "-e" to that image's tag, so the overlays match both ways and some change the default
+# pull policy either way). The client's workspace folder is the file's folder, so the server indexes
+# the overlays. GITOPS_LAYER_RUNS [5] runs per scenario (interleaved A, B10, B100, A, ...), each with
+# GITOPS_LAYER_EDITS [20] edits and GITOPS_HOVERS hovers, with GITOPS_LS_TIMING=1 (server-side
+# analysis time per version, on stderr) and --trace (to count overlay-changes-policy diagnostics in
+# the publishes, the evidence the layer ran). Ratios are B / A from the same run. The same rounds
+# (GITOPS_EDITS edits) compare all-workloads.yaml copied alone into a folder as .txt (analysed the
+# same, languageId yaml, but the index skips it) and as .yaml (the background index reads it, as in
+# the big-file row of the first table): ratio .yaml / .txt is what the index build costs there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -47,6 +63,10 @@ PEER_HOVERS_SMALL=${PEER_HOVERS_SMALL:-20}
 PEER_RUNS_BIG=${PEER_RUNS_BIG:-1}
 PEER_EDITS_BIG=${PEER_EDITS_BIG:-2}
 PEER_HOVERS_BIG=${PEER_HOVERS_BIG:-10}
+BENCH_GITOPS=${BENCH_GITOPS:-0}
+GITOPS_OVERLAYS=${GITOPS_OVERLAYS:-"10 100"}
+GITOPS_LAYER_RUNS=${GITOPS_LAYER_RUNS:-5}
+GITOPS_LAYER_EDITS=${GITOPS_LAYER_EDITS:-20}
 
 say() { echo "[bench-lsp] $*" >&2; }
 t_start=$(date +%s)
@@ -130,15 +150,19 @@ print(json.dumps({"yaml": {"schemas": {sys.argv[1]: "*.yaml"}, "validate": True,
 # ---- 3. runs ----
 rm -rf "$results"
 mkdir -p "$results"
-run() {  # run SERVER FILEKEY N FILE TIMEOUT_S EDITS HOVERS -- CMD...
+# run_env (VAR=value words for the client and server) and run_args (more client options) are empty
+# except for the BENCH_GITOPS scenarios.
+run_env=()
+run_args=()
+run() {  # run SERVER FILEKEY N FILE TIMEOUT_S EDITS HOVERS SETTINGS -- CMD...
   local server=$1 key=$2 n=$3 file=$4 tmo=$5 edits=$6 hovers=$7 settings=$8
   shift 9
   local out="$results/$server.$key.$n.json" rc=0
-  say "$server $(basename "$file") run $n ($edits edits, $hovers hovers)"
-  timeout --kill-after=10 $((tmo * (edits + 3) + 60)) \
+  say "$server $key run $n ($edits edits, $hovers hovers)"
+  timeout --kill-after=10 $((tmo * (edits + 3) + 60)) env "${run_env[@]}" \
     python3 "$client" "$file" --settings "$settings" --settle 0.5 --edits "$edits" --hovers "$hovers" \
       --diag-timeout "$tmo" --label "$server" --stderr-log "$results/$server.$key.$n.stderr" \
-      -- "$@" >"$out" 2>>"$results/client.log" || rc=$?
+      "${run_args[@]}" -- "$@" >"$out" 2>>"$results/client.log" || rc=$?
   echo "$rc" >"$results/$server.$key.$n.rc"
   [ "$rc" = 0 ] || say "  exit code $rc (see $out)"
 }
@@ -158,6 +182,67 @@ for file in "${files[@]}"; do
     done
   fi
 done
+# ---- 3b. BENCH_GITOPS=1: the GitOps layer's cost, scenario A against B<N> ----
+if [ "$BENCH_GITOPS" = 1 ]; then
+  gitops_dir="$cache/gitops"
+  src=$(realpath "${files[0]}")
+  # The client hovers on, and edits, the first `image:` line (it appends "-e" to it): the overlays
+  # rewrite that image, by name, so they match before and after the edit.
+  ref=$(sed -n -E 's/^[[:space:]]*-?[[:space:]]*image[[:space:]]*:[[:space:]]*//p' "$src" | head -1 | tr -d "\"'")
+  case "$ref" in *@*) say "the first image of $src has a digest: the client's edit would break it"; exit 1 ;; esac
+  image_name=$ref
+  case "${ref##*/}" in *:*) image_name=${ref%:*} ;; esac
+  [ -n "$image_name" ] || { say "no image: line in $src"; exit 1; }
+  kustomization() {  # kustomization FILE RESOURCE [NEWTAG]
+    {
+      printf 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n- %s\n' "$2"
+      [ $# -lt 3 ] || printf 'images:\n- name: %s\n  newTag: "%s"\n' "$image_name" "$3"
+    } >"$1"
+  }
+  rm -rf "$gitops_dir"
+  scenarios=(a)
+  mkdir -p "$gitops_dir/a"
+  cp "$src" "$gitops_dir/a/deployment.yaml"
+  for count in $GITOPS_OVERLAYS; do
+    dir="$gitops_dir/b$count"
+    scenarios+=("b$count")
+    mkdir -p "$dir"
+    cp "$src" "$dir/deployment.yaml"
+    kustomization "$dir/kustomization.yaml" deployment.yaml
+    for k in $(seq 1 "$count"); do
+      mkdir -p "$dir/overlays/env$k"
+      if [ $((k % 2)) = 0 ]; then tag=latest; else tag="1.$k.0"; fi
+      kustomization "$dir/overlays/env$k/kustomization.yaml" ../.. "$tag"
+    done
+  done
+  # Control for the big file: the same 2 MB file in a folder of its own, once as .yaml (the
+  # server's background index reads it, as with ../shared/corpus/big/) and once as .txt (the
+  # client still says languageId yaml, so it is analysed the same, but the index skips it).
+  big_src=$(realpath "${files[1]}")
+  mkdir -p "$gitops_dir/big-yaml" "$gitops_dir/big-txt"
+  cp "$big_src" "$gitops_dir/big-yaml/all-workloads.yaml"
+  cp "$big_src" "$gitops_dir/big-txt/all-workloads.txt"
+  say "GitOps scenarios in $gitops_dir: ${scenarios[*]} big-txt big-yaml (overlays rewrite $image_name)"
+  # key, label, group (the first row of a group is its ratios' baseline), file, edits
+  sc_rows=()
+  for sc in "${scenarios[@]}"; do
+    case "$sc" in a) label="A: file alone" ;; *) label="B${sc#b}: + kustomization, ${sc#b} overlays" ;; esac
+    sc_rows+=("gitops-$sc|$label|small|$gitops_dir/$sc/deployment.yaml|$GITOPS_LAYER_EDITS")
+  done
+  sc_rows+=("gitops-big-txt|big file as .txt (not indexed)|big|$gitops_dir/big-txt/all-workloads.txt|$GITOPS_EDITS")
+  sc_rows+=("gitops-big-yaml|big file as .yaml (indexed)|big|$gitops_dir/big-yaml/all-workloads.yaml|$GITOPS_EDITS")
+  printf '%s\n' "${sc_rows[@]}" | tr '|' '\t' >"$results/gitops_scenarios.txt"
+  run_env=(GITOPS_LS_TIMING=1)
+  for n in $(seq 1 "$GITOPS_LAYER_RUNS"); do
+    for row in "${sc_rows[@]}"; do
+      IFS='|' read -r key label group file edits <<<"$row"
+      run_args=(--trace "$results/gitops-ls.$key.$n.trace")
+      run gitops-ls "$key" "$n" "$file" 30 "$edits" "$GITOPS_HOVERS" '{}' -- "$gitops_bin" serve
+    done
+  done
+  run_env=()
+  run_args=()
+fi
 # what the table's footer says about this run
 dirty=""
 [ -z "$(git status --porcelain --untracked-files=no 2>/dev/null)" ] || dirty=" (uncommitted changes)"
@@ -286,5 +371,136 @@ print()
 print("Times are medians: open over runs, edit and hover over each run's median; peak RSS is the highest")
 print("VmHWM of the server's process tree. Runs: " + "; ".join(notes) + ".")
 print("Measured " + (read("meta.txt") or "(no meta.txt)") + ".")
+
+# ---- BENCH_GITOPS=1: scenario A (file alone) against B<N> (kustomization + N overlays) ----
+scenarios = [line.split("\t") for line in read("gitops_scenarios.txt").splitlines() if line.strip()]
+scenarios = [row for row in scenarios if len(row) == 5]
+if not scenarios:
+    sys.exit(0)
+LAYER = "overlay-changes-policy"
+
+def trace_facts(path):
+    """From one --trace: open → first publish carrying the GitOps layer (an overlay-changes-policy
+    diagnostic), and how many of the publishes after the first edit carry it. The client cuts
+    bodies at 2,000 characters: a cut body without it counts as unknown (edit_pubs_cut)."""
+    facts = {"layer_open_ms": None, "edit_pubs": 0, "edit_pubs_layer": 0, "edit_pubs_cut": 0,
+             "edits_sent": 0}
+    try:
+        lines = open(path, encoding="utf-8", errors="replace").read().splitlines()
+    except OSError:
+        return facts
+    t_open, edited = None, False
+    for line in lines:
+        parts = line.split(" ", 2)
+        if len(parts) < 3:
+            continue
+        way, t, body = parts[0], float(parts[1]), parts[2]
+        if way == "C->S" and '"textDocument/didOpen"' in body:
+            t_open = t
+        elif way == "C->S" and '"textDocument/didChange"' in body:
+            edited = True
+            facts["edits_sent"] += 1
+        elif way == "S->C" and '"textDocument/publishDiagnostics"' in body:
+            has = ('"%s"' % LAYER) in body
+            if has and facts["layer_open_ms"] is None and t_open is not None and not edited:
+                facts["layer_open_ms"] = (t - t_open) * 1000
+            if edited:
+                facts["edit_pubs"] += 1
+                facts["edit_pubs_layer"] += has
+                facts["edit_pubs_cut"] += (not has) and len(body) >= 2000
+    return facts
+
+def server_facts(path):
+    """From GITOPS_LS_TIMING=1 stderr: the server's analysis time (document + GitOps layer) of each
+    edit's version (v2 and later), and the index build line."""
+    facts = {"edit_analysis": [], "index": None}
+    try:
+        text = open(path, encoding="utf-8", errors="replace").read()
+    except OSError:
+        return facts
+    for m in re.finditer(r" v(\d+): analysed in ([\d.]+) ms", text):
+        if int(m.group(1)) >= 2:
+            facts["edit_analysis"].append(float(m.group(2)))
+    m = re.search(r"indexed (\d+) files for kustomize and Helm in (\d+) ms", text)
+    if m:
+        facts["index"] = (int(m.group(1)), int(m.group(2)))
+    return facts
+
+gm = {}
+for key, label, group, path, _ in scenarios:
+    runs = load("gitops-ls", key)
+    m = metrics(runs)
+    stems = [p[:-len(".json")] for p in sorted(glob.glob(os.path.join(results, "gitops-ls.%s.*.json" % key)))]
+    tr = [trace_facts(p + ".trace") for p in stems]
+    sv = [server_facts(p + ".stderr") for p in stems]
+    m["layer_open"] = med([t["layer_open_ms"] for t in tr])
+    m["server_edit"] = med([med(s["edit_analysis"]) for s in sv])
+    for k in ["edit_pubs", "edit_pubs_layer", "edit_pubs_cut", "edits_sent"]:
+        m[k] = sum(t[k] for t in tr)
+    m["index"] = [s["index"] for s in sv if s["index"]]
+    m["why"] = failure(runs)
+    m["settled_layer"] = sum(1 for r in runs if any(
+        k.get("code") == LAYER for k in r.get("diag_kinds", [])))
+    m["nruns"] = len(runs)
+    m["label"], m["group"] = label, group
+    gm[key] = m
+
+cols = [("open", "open → first diagnostics"), ("layer_open", "open → diagnostics with the GitOps layer"),
+        ("edit", "edit → diagnostics"), ("server_edit", "server analysis per edit (GITOPS_LS_TIMING)"),
+        ("hover", "hover"), ("rss", "peak RSS")]
+def cell(m, c):
+    v = m[c]
+    if v is None:
+        return "–" if c == "layer_open" else (m["why"] or "n/a")
+    return "%.1f MiB" % (v / 1024) if c == "rss" else fmt_ms(v)
+
+print()
+print("GitOps layer (BENCH_GITOPS=1, gitops-ls only, each row interleaved with the others): %s alone (A)"
+      " and with a kustomization and N overlays rewriting its image (B<N>); %s copied alone into a"
+      " folder as .txt (the index skips it) and as .yaml (the index reads it)."
+      % (os.path.basename(files[0]), os.path.basename(files[1])))
+print()
+print("| scenario | " + " | ".join(c[1] for c in cols) + " | overlay-changes-policy in publishes |")
+print("| --- |" + " --- |" * (len(cols) + 1))
+groups = []
+for key, _, group, _, _ in scenarios:
+    if group not in groups:
+        groups.append(group)
+for group in groups:
+    keys = [key for key, _, g, _, _ in scenarios if g == group]
+    for key in keys:
+        m = gm[key]
+        ev = "after open (settled): %d of %d runs; after edits: %d of %d publishes (%d edits%s)" % (
+            m["settled_layer"], m["nruns"], m["edit_pubs_layer"], m["edit_pubs"], m["edits_sent"],
+            ", %d cut short in the trace" % m["edit_pubs_cut"] if m["edit_pubs_cut"] else "")
+        print("| %s | %s | %s |" % (m["label"], " | ".join(cell(m, c) for c, _ in cols), ev))
+    base = gm[keys[0]]
+    for key in keys[1:]:
+        m = gm[key]
+        ratios = []
+        for c, _ in cols:
+            a, b = base[c], m[c]
+            ratios.append("%.2f×" % (b / a) if a and b is not None and c != "layer_open" else "–")
+        print("| ratio %s / %s | %s | |" % (m["label"].split(":")[0].split(" (")[0],
+                                           base["label"].split(":")[0].split(" (")[0], " | ".join(ratios)))
+print()
+notes = []
+for key, _, _, _, _ in scenarios:
+    m = gm[key]
+    if m["index"]:
+        ms = sorted(i[1] for i in m["index"])
+        idx = "%s files in %s ms" % ("/".join(sorted(set(str(i[0]) for i in m["index"]))),
+                                     "%d" % ms[0] if ms[0] == ms[-1] else "%d–%d" % (ms[0], ms[-1]))
+    else:
+        idx = "no index line"
+    notes.append("%s: %d run(s), %d edits, %d hovers (%d non-empty), %s diagnostics settled, index: %s%s" % (
+        m["label"].split(":")[0], m["runs"], m["edits"], m["hovers"], m["hover_nonnull"],
+        "%g" % m["diags"] if m["diags"] is not None else "no", idx,
+        ", %d edit(s) got no diagnostics" % m["edit_errors"] if m["edit_errors"] else ""))
+print("Same medians as above. Server analysis: median over runs of each run's median over the edit"
+      " versions (v2 and later) of the document's analysis plus its GitOps layer, from GITOPS_LS_TIMING=1"
+      " stderr. Open → diagnostics with the GitOps layer: the first publish carrying an"
+      " overlay-changes-policy diagnostic (after the background index build). Index: the server's"
+      " \"indexed N files\" line. " + "; ".join(notes) + ".")
 EOF
 say "raw results in $results; total $(($(date +%s) - t_start)) s"
