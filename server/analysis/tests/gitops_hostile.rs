@@ -400,8 +400,12 @@ fn twenty_thousand_overlays_deep() {
     );
     let cut = bounded("unknown_inputs", || index.unknown_inputs(&top)).expect("a reason");
     assert!(cut.contains("too many or nested too deep"), "{cut}");
-    // (`findings` over the whole workspace walks down from every kustomization: quadratic
-    // in the depth of such a chain, so only the files at both ends are asked.)
+    // The whole workspace: every kustomization of the chain gathers the base, one walk.
+    let everything = all_findings(&index, &files);
+    assert_eq!(
+        summary(&everything),
+        [("l0/kustomization.yaml".into(), "overlay-changes-policy")]
+    );
     let in_file = |file: &str| {
         bounded("findings_in", || {
             findings_in(&index, &files, Path::new(ROOT), &path(file), &|_, _| {

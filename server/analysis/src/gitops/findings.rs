@@ -40,19 +40,14 @@ pub fn findings(
     root: &Path,
     severity_of: SeverityOf,
 ) -> Vec<(PathBuf, Finding)> {
-    let mut manifests: Vec<PathBuf> = Vec::new();
-    let mut seen = HashSet::new();
     let mut kustomizations: Vec<PathBuf> =
         index.kustomization_files().map(Path::to_path_buf).collect();
     kustomizations.sort();
-    for file in &kustomizations {
-        let dir = file.parent().unwrap_or(Path::new(""));
-        for manifest in index.manifests_under(dir) {
-            if seen.insert(manifest.clone()) {
-                manifests.push(manifest);
-            }
-        }
-    }
+    let mut manifests = index.manifests_under_each(
+        kustomizations
+            .iter()
+            .map(|file| file.parent().unwrap_or(Path::new(""))),
+    );
     let templates = index.templates_by_chart();
     for chart in index.charts() {
         if !index.release_chains(chart).is_empty() {
@@ -91,6 +86,7 @@ pub fn findings_in(
     if is_kustomization && index.kustomization(&file).is_some() {
         manifests = index.manifests_affected_by(file.parent().unwrap_or(Path::new("")));
     }
+    let mut seen: HashSet<PathBuf> = manifests.iter().cloned().collect();
     for deployer in index.deployers_in(&file) {
         let Some(path) = &deployer.path else { continue };
         let dir = normalize(&index.root().join(path.trim_start_matches('/')));
@@ -105,7 +101,7 @@ pub fn findings_in(
             );
         }
         for manifest in targets {
-            if !manifests.contains(&manifest) {
+            if seen.insert(manifest.clone()) {
                 manifests.push(manifest);
             }
         }

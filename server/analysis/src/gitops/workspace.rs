@@ -38,6 +38,13 @@ struct ChainWalk {
     truncated: bool,
 }
 
+/// Manifest files gathered by walks down, each once, in the order first met.
+#[derive(Debug, Default)]
+struct Manifests {
+    in_order: Vec<PathBuf>,
+    seen: HashSet<PathBuf>,
+}
+
 /// One step of [`WorkspaceIndex::walk_down`].
 #[derive(Debug, Clone, Copy)]
 enum Down<'a> {
@@ -315,16 +322,29 @@ impl WorkspaceIndex {
     /// The manifest files a kustomization directory gathers, directly or through its
     /// resources and components, in listing order.
     pub fn manifests_under(&self, kustomization_dir: &Path) -> Vec<PathBuf> {
-        let mut out = Vec::new();
+        self.manifests_under_each([kustomization_dir])
+    }
+
+    /// The manifest files any of the kustomization directories gathers, each once, in
+    /// order of the directories, then of listing. One walk: a kustomization several of
+    /// them include is entered once, so asking for every kustomization of a deep chain
+    /// stays linear.
+    pub fn manifests_under_each<'a>(
+        &self,
+        kustomization_dirs: impl IntoIterator<Item = &'a Path>,
+    ) -> Vec<PathBuf> {
+        let mut found = Manifests::default();
         let mut visited = HashSet::new();
-        self.collect_manifests(&normalize(kustomization_dir), &mut visited, &mut out);
-        out
+        for dir in kustomization_dirs {
+            self.collect_manifests(&normalize(dir), &mut visited, &mut found);
+        }
+        found.in_order
     }
 
     /// The manifests whose builds run the `images:` of the kustomization in `dir`: those it
     /// gathers, and for a component those of every kustomization that lists it.
     pub fn manifests_affected_by(&self, kustomization_dir: &Path) -> Vec<PathBuf> {
-        let mut out = Vec::new();
+        let mut found = Manifests::default();
         let mut visited = HashSet::new();
         let mut pending = vec![normalize(kustomization_dir)];
         let mut seen_components = HashSet::new();
@@ -340,9 +360,9 @@ impl WorkspaceIndex {
                     }
                 }
             }
-            self.collect_manifests(&dir, &mut visited, &mut out);
+            self.collect_manifests(&dir, &mut visited, &mut found);
         }
-        out
+        found.in_order
     }
 
     /// Why the images of the builds that run the kustomization in `dir` are not fully known
@@ -433,17 +453,12 @@ impl WorkspaceIndex {
         reason
     }
 
-    fn collect_manifests(
-        &self,
-        dir: &Path,
-        visited: &mut HashSet<PathBuf>,
-        out: &mut Vec<PathBuf>,
-    ) {
+    fn collect_manifests(&self, dir: &Path, visited: &mut HashSet<PathBuf>, found: &mut Manifests) {
         self.walk_down(dir, visited, |step| {
             if let Down::Resource(node, index) = step {
                 if let Some(Target::File(file)) = &node.links.resources[index] {
-                    if !out.contains(file) {
-                        out.push(file.clone());
+                    if found.seen.insert(file.clone()) {
+                        found.in_order.push(file.clone());
                     }
                 }
             }
