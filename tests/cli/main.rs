@@ -449,6 +449,58 @@ fn kustomize_overlays_are_checked_across_files() {
 }
 
 #[test]
+fn an_overlay_patch_that_may_set_the_image_keeps_fix_from_pinning_the_base() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n      - name: web\n        image: nginx:1.25\n";
+    write(dir.path(), "base/deployment.yaml", base);
+    write(
+        dir.path(),
+        "base/kustomization.yaml",
+        "resources: [deployment.yaml]\n",
+    );
+    // The patch sets the image itself: whatever the entries say, the build's image and
+    // default come from it, which the check does not apply.
+    let patch = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n      - name: web\n        image: nginx:1.27\n";
+    write(dir.path(), "overlays/dev/web.yaml", patch);
+    write(
+        dir.path(),
+        "overlays/dev/kustomization.yaml",
+        "resources: [../../base]\npatches:\n  - path: web.yaml\nimages:\n  - name: nginx\n    newTag: latest\n",
+    );
+    let (findings, _) = json_findings(dir.path(), &["."]);
+    assert!(
+        findings
+            .iter()
+            .all(|f| f["rule"] != "overlay-changes-policy"),
+        "{findings:#?}"
+    );
+    let implicit = findings
+        .iter()
+        .find(|f| {
+            f["rule"] == "implicit-pull-policy"
+                && f["path"]
+                    .as_str()
+                    .unwrap()
+                    .ends_with("base/deployment.yaml")
+        })
+        .expect("the base container has no policy");
+    let fix = &implicit["fixes"][0];
+    assert_eq!(fix["safe"], false, "{fix:#?}");
+    assert!(
+        fix["title"]
+            .as_str()
+            .unwrap()
+            .ends_with("the `patches` of overlays/dev may set another image"),
+        "{fix:#?}"
+    );
+    run(dir.path(), &["check", "--fix", "."]);
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("base/deployment.yaml")).unwrap(),
+        base
+    );
+}
+
+#[test]
 fn a_kustomization_without_extension_is_checked() {
     let dir = tempfile::tempdir().unwrap();
     let base = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n  - name: web\n    image: nginx:1.25\n    imagePullPolicy: IfNotPresent\n";

@@ -299,3 +299,105 @@ fn flux_post_renderers_over_a_chart_in_the_repository() {
     );
     server.shutdown();
 }
+
+/// A strategic-merge patch of the overlay sets the image of the base container.
+const WEB_PATCH: &str = "\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  template:
+    spec:
+      containers:
+      - name: web
+        image: nginx:1.27-alpine
+";
+
+#[test]
+fn an_overlay_patch_that_may_set_the_image_is_named_not_guessed() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write_base(root);
+    let overlay = "resources:\n  - ../../base\npatches:\n  - path: web.yaml\nimages:\n  - name: nginx\n    newTag: latest\n";
+    write(root, "overlays/dev/kustomization.yaml", overlay);
+    write(root, "overlays/dev/web.yaml", WEB_PATCH);
+    let mut server = start_in(root);
+    let base = file_uri(&root.join("base/deployment.yaml"));
+    server.open(&base, BASE_DEPLOYMENT, 1);
+
+    // The hover says what the entries give, and that the patch may change it.
+    let mut value = String::new();
+    for _ in 0..50 {
+        let hover = server.hover(&base, 9, 16).expect("hover");
+        value = hover["contents"]["value"].as_str().unwrap().to_owned();
+        if value.contains("**Kustomize**") {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(
+        value.contains(
+            "overlays/dev: nginx:latest → Always (default; IfNotPresent as written) — from the \
+             `images:` entries alone: the `patches` of overlays/dev/kustomization.yaml may set \
+             this container's image or pull policy"
+        ),
+        "{value}"
+    );
+
+    // No overlay-changes-policy note is claimed on the base, but inserting the base
+    // default is not safe either: offered, titled with the patch, not preferred.
+    let found = diagnostics_where(&mut server, &base, |d| {
+        d.iter().any(|d| d["code"] == "implicit-pull-policy")
+    });
+    assert!(
+        found.iter().all(|d| d["code"] != "overlay-changes-policy"),
+        "{found:#?}"
+    );
+    let implicit = with_code(&found, "implicit-pull-policy").clone();
+    let mut insert = Value::Null;
+    for _ in 0..50 {
+        let actions = server
+            .request(
+                "textDocument/codeAction",
+                json!({"textDocument": {"uri": base}, "range": implicit["range"],
+                       "context": {"diagnostics": [implicit], "only": ["quickfix"]}}),
+            )
+            .unwrap();
+        insert = actions
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| {
+                a["title"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("Insert `imagePullPolicy: IfNotPresent`")
+            })
+            .cloned()
+            .expect("the insertion is still offered");
+        if insert["isPreferred"] != true {
+            break;
+        }
+        // The GitOps layer joins once the index is built.
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(
+        insert["title"]
+            .as_str()
+            .unwrap()
+            .ends_with("the `patches` of overlays/dev may set another image"),
+        "{insert:#?}"
+    );
+    assert_ne!(insert["isPreferred"], true, "{insert:#?}");
+
+    // The overlay: the entry's finding is held back, as the patch decides the image.
+    let dev = file_uri(&root.join("overlays/dev/kustomization.yaml"));
+    server.open(&dev, overlay, 1);
+    let found = diagnostics_where(&mut server, &dev, |_| true);
+    assert!(
+        found.iter().all(|d| d["code"] != "overlay-changes-policy"),
+        "{found:#?}"
+    );
+    server.shutdown();
+}

@@ -314,6 +314,7 @@ fn a_thousand_overlays_over_one_base() {
             Path::new(ROOT),
             &path("base/deploy.yaml"),
             DEPLOYMENT,
+            &files,
         )
     });
     assert_eq!(changes.len(), 1);
@@ -322,7 +323,7 @@ fn a_thousand_overlays_over_one_base() {
     assert_eq!(base.len(), 1);
     assert_eq!(base[0].related.len(), 255);
     assert_eq!(at(DEPLOYMENT, &base[0].range), "nginx:1.25");
-    let agreed = agreed_images(&index, &path("base/deploy.yaml"), DEPLOYMENT);
+    let agreed = agreed_images(&index, &path("base/deploy.yaml"), DEPLOYMENT, &files);
     assert_eq!(agreed.len(), 1);
     assert_eq!(agreed[0].image, "nginx:latest");
     assert_eq!(agreed[0].builds, 255);
@@ -949,6 +950,7 @@ fn crlf_bom_and_non_ascii_keep_exact_ranges() {
         Path::new(ROOT),
         &path("base/deploy.yaml"),
         &deployment,
+        &files,
     );
     assert_eq!(changes.len(), 1);
     assert_eq!(changes[0].builds.len(), 2);
@@ -974,9 +976,10 @@ fn crlf_bom_and_non_ascii_keep_exact_ranges() {
         Path::new(ROOT),
         &path("base/deploy.yaml"),
         &suppressed,
+        &files,
     );
     assert!(base_findings(&suppressed, &changes, Severity::Warning).is_empty());
-    let agreed = agreed_images(&index, &path("base/deploy.yaml"), &deployment);
+    let agreed = agreed_images(&index, &path("base/deploy.yaml"), &deployment, &files);
     assert_eq!(
         agreed.len(),
         0,

@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use gitops_ls_analysis::gitops::workspace::normalize;
-use gitops_ls_analysis::gitops::{self, is_kustomization_file_name, FileSource, WorkspaceIndex};
+use gitops_ls_analysis::gitops::{
+    self, is_kustomization_file_name, BaseChange, FileSource, WorkspaceIndex,
+};
 use gitops_ls_analysis::{analyze, apply_edits, rules, Analysis, Edit, Finding, Severity};
 use rayon::prelude::*;
 
@@ -70,7 +72,7 @@ pub fn run(args: &CheckArgs) -> ExitCode {
     }
     let root = repository_root(args);
     let mut index = build_index(&root, &paths, &files, &other_yaml);
-    demote_fixes_that_change_overlays(&index, &root, &mut files);
+    demote_fixes_that_change_overlays(&index, &root, &mut files, &other_yaml);
     cross_file_findings(&index, &root, &resolver, &mut files, &other_yaml);
     if args.fix {
         let fixed: Vec<Result<bool, InputError>> = files
@@ -92,7 +94,7 @@ pub fn run(args: &CheckArgs) -> ExitCode {
                 findings.retain(|finding| !rules::CROSS_FILE_RULES.contains(&finding.rule));
             }
             index = build_index(&root, &paths, &files, &other_yaml);
-            demote_fixes_that_change_overlays(&index, &root, &mut files);
+            demote_fixes_that_change_overlays(&index, &root, &mut files, &other_yaml);
             cross_file_findings(&index, &root, &resolver, &mut files, &other_yaml);
         }
     }
@@ -182,19 +184,30 @@ fn build_index(
 }
 
 /// Inserting the written image's default pull policy keeps what the base deploys but not
-/// what an overlay that rewrites the tag deploys: such fixes are not applied by `--fix`.
+/// what an overlay that rewrites the tag (or may patch the image) deploys: such fixes are
+/// not applied by `--fix`.
 fn demote_fixes_that_change_overlays(
     index: &WorkspaceIndex,
     root: &Path,
     files: &mut [FileResult],
+    other_yaml: &[(PathBuf, String)],
 ) {
-    files.par_iter_mut().for_each(|file| {
-        if index.chains_for(&file.path).is_empty() {
-            return;
-        }
-        let changes = gitops::base_changes(index, root, &file.path, &file.text);
+    let changes: Vec<Vec<BaseChange>> = {
+        // Patch files are read from the checked texts.
+        let source = read_texts(files, other_yaml);
+        files
+            .par_iter()
+            .map(|file| {
+                if index.chains_for(&file.path).is_empty() {
+                    return Vec::new();
+                }
+                gitops::base_changes(index, root, &file.path, &file.text, &source)
+            })
+            .collect()
+    };
+    for (file, changes) in files.iter_mut().zip(changes) {
         gitops::demote_overlay_changed_fixes(&mut file.analysis.findings, &changes);
-    });
+    }
 }
 
 /// The findings that need several files (`overlay-changes-policy`, `unused-image-entry`,

@@ -80,7 +80,7 @@ pub fn compute(
             severity,
         ));
         if index.chart_of(path).is_none() {
-            layer.hints = gitops::agreed_images(index, path, &analysis.text)
+            layer.hints = gitops::agreed_images(index, path, &analysis.text, source)
                 .iter()
                 .map(|agreed| agreed_hint(analysis, agreed))
                 .collect();

@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 
 use gitops_ls_analysis::gitops::{
     helm_images, post_rendered_images, ChartContext, DeployerEntry, DeployerEntryAt, DeployerKind,
-    DeployerUsage, EffectiveImage, EntryRewrite, FileSource, HelmImage, HelmValue, OverlayChain,
-    Unresolved, WorkspaceIndex,
+    DeployerUsage, EffectiveImage, EntryRewrite, FileSource, HelmImage, HelmValue, ImageEdits,
+    OverlayChain, Unresolved, WorkspaceIndex,
 };
 
 use gitops_ls_analysis::image::{default_pull_policy, PullPolicy};
@@ -282,7 +282,8 @@ pub fn gitops_section(
             && target.image_range.start < range.end.max(range.start + 1)
     };
     let mut out = String::new();
-    let (chains, images) = index.effective_images(file, text);
+    let (chains, mut images) = index.effective_images(file, text);
+    ImageEdits::new(index, source).mark(&chains, &mut images);
     let lines: Vec<String> = images
         .iter()
         .filter(|image| overlaps(&image.image_range))
@@ -352,6 +353,15 @@ fn overlay_line(image: &EffectiveImage, chain: &OverlayChain, roots: &[PathBuf])
     }
     if !image.changed() {
         line.push_str(", unchanged");
+    }
+    if let Some(patched) = &image.patched_by {
+        let _ = write!(
+            line,
+            " — from the `images:` entries alone: the `{}` of {} may set this container's \
+             image or pull policy (patches are not applied)",
+            patched.field,
+            relative(&patched.kustomization, roots)
+        );
     }
     line
 }

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use super::chain::{apply_chain, AppliedStep};
 use super::image_fields::image_fields;
+use super::patches::PatchedBy;
 use super::workspace::{FileSource, OverlayChain, WorkspaceIndex};
 use crate::image::{default_pull_policy, PullPolicy};
 use crate::k8s::EffectivePolicy;
@@ -36,6 +37,10 @@ pub struct EffectiveImage {
     pub steps: Vec<AppliedStep>,
     /// The policy in force: the written one, else the API-server default for [`Self::image`].
     pub policy: EffectivePolicy,
+    /// A patch (or replacement, transformer) of the build that may set this container's
+    /// image or pull policy: then [`Self::image`] and [`Self::policy`] are what the
+    /// `images:` entries alone give. Set by [`super::ImageEdits::mark`].
+    pub patched_by: Option<PatchedBy>,
 }
 
 impl EffectiveImage {
@@ -81,6 +86,7 @@ pub fn effective_images(text: &str, chains: &[OverlayChain]) -> Vec<EffectiveIma
                 image,
                 steps,
                 policy,
+                patched_by: None,
             });
         }
     }

@@ -16,9 +16,11 @@ use super::effective::{effective_images, EffectiveImage};
 use super::helm::{helm_images, ChartContext};
 use super::helm_release::post_rendered_images;
 use super::kustomization::{is_kustomization_file_name, ImagesEntry};
+use super::patches::{ImageEdits, PatchedBy};
 use super::workspace::{normalize, FileSource, OverlayChain, WorkspaceIndex};
 use crate::finding::{ContainerLabel, Finding, RelatedLocation, Severity};
 use crate::image::{default_pull_policy, PullPolicy};
+use crate::k8s::EffectivePolicy;
 use crate::suppress::Suppressions;
 use crate::text::{LineIndex, TextRange};
 use crate::yaml::YamlFile;
@@ -137,7 +139,12 @@ fn policy_change_findings(
             continue;
         };
         let (chains, images) = deployed_images(index, manifest, &text, source);
-        for image in images {
+        // A patch of the build may set this container's image or policy: the entries
+        // alone do not tell what it deploys.
+        for image in images
+            .into_iter()
+            .filter(|image| image.patched_by.is_none())
+        {
             let Some((before, after)) = image.default_policy_change() else {
                 continue;
             };
@@ -219,21 +226,35 @@ pub struct BuildChange {
     pub build: String,
     pub image: String,
     pub policy: PullPolicy,
-    /// The entry that changed the default.
+    /// The entry that changed the default, or the patches that may set the image.
     pub entry_file: PathBuf,
     pub entry_range: TextRange,
+    /// The build has a patch (replacement, transformer) that may set the container's image
+    /// or pull policy: [`Self::image`] and [`Self::policy`] are what its `images:` entries
+    /// alone give, and the default may change either way.
+    pub patched_by: Option<PatchedBy>,
+}
+
+impl BuildChange {
+    /// The change is computed, not just possible through a patch.
+    pub fn is_known(&self) -> bool {
+        self.patched_by.is_none()
+    }
 }
 
 /// The containers of `manifest` (whose contents are `text`) whose default pull policy some
-/// build that includes it changes.
+/// build that includes it changes, or may change through a patch. Patch files are read
+/// through `source`.
 pub fn base_changes(
     index: &WorkspaceIndex,
     root: &Path,
     manifest: &Path,
     text: &str,
+    source: &dyn FileSource,
 ) -> Vec<BaseChange> {
     let chains = index.chains_for(manifest);
-    let images = effective_images(text, &chains);
+    let mut images = effective_images(text, &chains);
+    ImageEdits::new(index, source).mark(&chains, &mut images);
     changes_from(index, root, &chains, images)
 }
 
@@ -257,11 +278,12 @@ pub fn deployed_images(
         return (chains, images);
     }
     let chains = index.chains_for(file);
-    let images = effective_images(text, &chains);
+    let mut images = effective_images(text, &chains);
+    ImageEdits::new(index, source).mark(&chains, &mut images);
     (chains, images)
 }
 
-/// The [`BaseChange`]s among `images` (computed for `chains`).
+/// The [`BaseChange`]s among `images` (computed for `chains`, patches marked).
 pub fn changes_from(
     index: &WorkspaceIndex,
     root: &Path,
@@ -270,19 +292,35 @@ pub fn changes_from(
 ) -> Vec<BaseChange> {
     let mut out: Vec<BaseChange> = Vec::new();
     for image in images {
-        let Some((before, after)) = image.default_policy_change() else {
-            continue;
+        let build = build_label(&chains[image.chain], root);
+        let build = match (&image.patched_by, &image.policy) {
+            (Some(patched), EffectivePolicy::Default { policy, .. }) => BuildChange {
+                build,
+                image: image.image.clone(),
+                policy: *policy,
+                entry_file: patched.kustomization.clone(),
+                entry_range: patched.range.clone(),
+                patched_by: Some(patched.clone()),
+            },
+            (Some(_), _) => continue,
+            (None, _) => {
+                let Some((_, after)) = image.default_policy_change() else {
+                    continue;
+                };
+                let Some(step) = responsible_step(&image) else {
+                    continue;
+                };
+                BuildChange {
+                    build,
+                    image: image.image.clone(),
+                    policy: after,
+                    entry_file: step.origin.file.clone(),
+                    entry_range: entry_range(index, step),
+                    patched_by: None,
+                }
+            }
         };
-        let Some(step) = responsible_step(&image) else {
-            continue;
-        };
-        let build = BuildChange {
-            build: build_label(&chains[image.chain], root),
-            image: image.image.clone(),
-            policy: after,
-            entry_file: step.origin.file.clone(),
-            entry_range: entry_range(index, step),
-        };
+        let before = default_pull_policy(&image.written).0;
         let same = |change: &&mut BaseChange| {
             change.document == image.document && change.container_path == image.container_path
         };
@@ -315,12 +353,12 @@ pub fn base_findings(text: &str, changes: &[BaseChange], severity: Severity) -> 
         .iter()
         .filter(|change| {
             let line = lines.line_of(change.image_range.start);
-            !suppressions.is_suppressed(line, OVERLAY_CHANGES_POLICY)
+            change.builds.iter().any(BuildChange::is_known)
+                && !suppressions.is_suppressed(line, OVERLAY_CHANGES_POLICY)
         })
         .map(|change| {
-            let builds: Vec<String> = change
-                .builds
-                .iter()
+            let known = || change.builds.iter().filter(|build| build.is_known());
+            let builds: Vec<String> = known()
                 .map(|build| {
                     format!(
                         "{} deploys {} ({})",
@@ -337,7 +375,7 @@ pub fn base_findings(text: &str, changes: &[BaseChange], severity: Severity) -> 
                 builds.join(", ")
             );
             let mut related: Vec<RelatedLocation> = Vec::new();
-            for build in &change.builds {
+            for build in known() {
                 let duplicate = related.iter().any(|r| {
                     r.file.as_ref() == Some(&build.entry_file) && r.range == build.entry_range
                 });
@@ -384,17 +422,32 @@ pub fn overlay_change_for<'a>(
 
 /// The title of a policy fix that [`overlay_change_for`] demotes: it says what it changes.
 pub fn demoted_fix_title(title: &str, change: &BaseChange) -> String {
-    let first = &change.builds[0];
     let others = match change.builds.len() {
         1 => String::new(),
-        n => format!(" and {} more", n - 1),
+        2 => " (and 1 more build)".to_owned(),
+        n => format!(" (and {} more builds)", n - 1),
     };
-    format!(
-        "{title}: {}{others} deploys {}, which defaults to {}",
-        first.build,
-        first.image,
-        first.policy.as_str()
-    )
+    let first = change
+        .builds
+        .iter()
+        .find(|build| build.is_known())
+        .unwrap_or(&change.builds[0]);
+    match &first.patched_by {
+        None => format!(
+            "{title}: {} deploys {}, which defaults to {}{others}",
+            first.build,
+            first.image,
+            first.policy.as_str()
+        ),
+        Some(patched) if patched.dir_label == first.build => format!(
+            "{title}: the `{}` of {} may set another image{others}",
+            patched.field, patched.dir_label
+        ),
+        Some(patched) => format!(
+            "{title}: the `{}` of {} may set another image in {}{others}",
+            patched.field, patched.dir_label, first.build
+        ),
+    }
 }
 
 /// Demotes the safe fixes [`overlay_change_for`] names (for `check --fix`).
@@ -423,17 +476,25 @@ pub struct AgreedImage {
 }
 
 /// The [`AgreedImage`]s of `manifest` (whose contents are `text`).
-pub fn agreed_images(index: &WorkspaceIndex, manifest: &Path, text: &str) -> Vec<AgreedImage> {
+/// A build whose patches may set the image shows none.
+pub fn agreed_images(
+    index: &WorkspaceIndex,
+    manifest: &Path,
+    text: &str,
+    source: &dyn FileSource,
+) -> Vec<AgreedImage> {
     let chains: Vec<OverlayChain> = index
         .chains_for(manifest)
         .into_iter()
         .filter(|chain| chain.is_root || chain.deployer.is_some())
         .collect();
-    let images = effective_images(text, &chains);
+    let mut images = effective_images(text, &chains);
+    ImageEdits::new(index, source).mark(&chains, &mut images);
     // `effective_images` lists each field once per chain, chains innermost.
     images
         .chunks(chains.len().max(1))
         .filter(|per_chain| per_chain.iter().any(EffectiveImage::changed))
+        .filter(|per_chain| per_chain.iter().all(|image| image.patched_by.is_none()))
         .filter(|per_chain| {
             per_chain.iter().all(|image| {
                 image.image == per_chain[0].image && image.policy == per_chain[0].policy
@@ -599,6 +660,14 @@ mod tests {
     const DEPLOYMENT: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  template:\n    spec:\n      containers:\n      - name: web\n        image: nginx:1.25\n      - name: pinned\n        image: redis:7\n        imagePullPolicy: IfNotPresent\n";
 
     fn workspace(overlay: &str) -> (WorkspaceIndex, HashMap<PathBuf, String>) {
+        workspace_with(overlay, &[])
+    }
+
+    /// The base, the overlay `overlays/dev`, and `extra` files.
+    fn workspace_with(
+        overlay: &str,
+        extra: &[(&str, &str)],
+    ) -> (WorkspaceIndex, HashMap<PathBuf, String>) {
         let files: HashMap<PathBuf, String> = [
             ("/r/base/deployment.yaml", DEPLOYMENT),
             (
@@ -608,6 +677,7 @@ mod tests {
             ("/r/overlays/dev/kustomization.yaml", overlay),
         ]
         .into_iter()
+        .chain(extra.iter().copied())
         .map(|(path, text)| (PathBuf::from(path), text.to_owned()))
         .collect();
         let index = WorkspaceIndex::build("/r", files.keys().cloned(), &files);
@@ -693,9 +763,9 @@ mod tests {
     #[test]
     fn the_base_container_lists_the_builds_that_change_its_default() {
         let overlay = "resources: [../../base]\nimages:\n  - name: nginx\n    newTag: latest\n";
-        let (index, _) = workspace(overlay);
+        let (index, files) = workspace(overlay);
         let manifest = Path::new("/r/base/deployment.yaml");
-        let changes = base_changes(&index, Path::new("/r"), manifest, DEPLOYMENT);
+        let changes = base_changes(&index, Path::new("/r"), manifest, DEPLOYMENT, &files);
         assert_eq!(changes.len(), 1, "{changes:#?}");
         let change = &changes[0];
         assert_eq!(change.container_name.as_deref(), Some("web"));
@@ -726,11 +796,11 @@ mod tests {
             "image: nginx:1.25",
             "image: nginx:1.25 # gitops-ls-ignore: overlay-changes-policy",
         );
-        let changes = base_changes(&index, Path::new("/r"), manifest, &ignored);
+        let changes = base_changes(&index, Path::new("/r"), manifest, &ignored, &files);
         assert!(base_findings(&ignored, &changes, Severity::Warning).is_empty());
 
         // Both overlays agree: the editor can show the result inline.
-        let agreed = agreed_images(&index, manifest, DEPLOYMENT);
+        let agreed = agreed_images(&index, manifest, DEPLOYMENT, &files);
         assert_eq!(agreed.len(), 1, "{agreed:#?}");
         assert_eq!(agreed[0].image, "nginx:latest");
         assert_eq!(agreed[0].builds, 1);
@@ -739,9 +809,9 @@ mod tests {
     #[test]
     fn the_safe_default_fix_is_demoted_when_an_overlay_changes_the_default() {
         let overlay = "resources: [../../base]\nimages:\n  - name: nginx\n    newTag: latest\n";
-        let (index, _) = workspace(overlay);
+        let (index, files) = workspace(overlay);
         let manifest = Path::new("/r/base/deployment.yaml");
-        let changes = base_changes(&index, Path::new("/r"), manifest, DEPLOYMENT);
+        let changes = base_changes(&index, Path::new("/r"), manifest, DEPLOYMENT, &files);
         let mut analysis = crate::analyze(DEPLOYMENT, &crate::Config::default());
         let safe_fixes = |findings: &[Finding]| {
             findings
@@ -777,5 +847,102 @@ mod tests {
         let (index, files) =
             workspace("resources: [../../base]\nimages:\n  - name: nginx\n    newTag: latest\n");
         assert!(findings(&index, &files, Path::new("/r"), &|_, _| Severity::Off).is_empty());
+    }
+
+    const TO_LATEST: &str = "images:\n  - name: nginx\n    newTag: latest\n";
+
+    /// A strategic-merge patch of the base Deployment that sets `container`'s image.
+    fn image_patch(container: &str) -> String {
+        format!(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: web}}\nspec:\n  template:\n    spec:\n      containers:\n      - name: {container}\n        image: nginx:1.27\n"
+        )
+    }
+
+    #[test]
+    fn a_patch_that_may_set_the_image_holds_the_finding_back() {
+        let overlay = format!("resources: [../../base]\npatches:\n  - path: web.yaml\n{TO_LATEST}");
+        let patch = image_patch("web");
+        let (index, files) = workspace_with(&overlay, &[("/r/overlays/dev/web.yaml", &patch)]);
+        let found = findings(&index, &files, Path::new("/r"), &|_, _| Severity::Warning);
+        assert!(found.is_empty(), "{found:#?}");
+
+        // The base: no Info note, no inline hint, but the safe fix is still demoted, as
+        // the patch may give the container an image with another default.
+        let manifest = Path::new("/r/base/deployment.yaml");
+        let changes = base_changes(&index, Path::new("/r"), manifest, DEPLOYMENT, &files);
+        assert_eq!(changes.len(), 1, "{changes:#?}");
+        let patched = changes[0].builds[0].patched_by.as_ref().expect("patched");
+        assert_eq!(patched.field, "patches");
+        assert_eq!(&overlay[patched.range.clone()], "patches");
+        assert!(base_findings(DEPLOYMENT, &changes, Severity::Warning).is_empty());
+        assert!(agreed_images(&index, manifest, DEPLOYMENT, &files).is_empty());
+        let mut analysis = crate::analyze(DEPLOYMENT, &crate::Config::default());
+        demote_overlay_changed_fixes(&mut analysis.findings, &changes);
+        let titles: Vec<&str> = analysis
+            .findings
+            .iter()
+            .flat_map(|finding| &finding.fixes)
+            .map(|fix| fix.title.as_str())
+            .collect();
+        assert!(
+            titles.iter().any(
+                |title| title.contains(": the `patches` of overlays/dev may set another image")
+            ),
+            "{titles:?}"
+        );
+        assert!(analysis
+            .findings
+            .iter()
+            .flat_map(|finding| &finding.fixes)
+            .all(|fix| !fix.safe));
+    }
+
+    #[test]
+    fn a_patch_of_another_container_or_of_no_image_changes_nothing() {
+        for (name, patch) in [
+            ("sidecar", image_patch("sidecar")),
+            ("replicas", "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec: {replicas: 3}\n".to_owned()),
+        ] {
+            let overlay = format!("resources: [../../base]\npatches:\n  - path: p.yaml\n{TO_LATEST}");
+            let (index, files) = workspace_with(&overlay, &[("/r/overlays/dev/p.yaml", &patch)]);
+            let found = findings(&index, &files, Path::new("/r"), &|_, _| Severity::Warning);
+            assert_eq!(found.len(), 1, "{name}: {found:#?}");
+            assert_eq!(found[0].1.rule, OVERLAY_CHANGES_POLICY);
+            let manifest = Path::new("/r/base/deployment.yaml");
+            let agreed = agreed_images(&index, manifest, DEPLOYMENT, &files);
+            assert_eq!(agreed.len(), 1, "{name}");
+        }
+    }
+
+    #[test]
+    fn an_image_patch_without_images_entries_still_demotes_the_fix() {
+        let web_patch = image_patch("web");
+        let cases: [(&str, &[(&str, &str)]); 3] = [
+            // A JSON patch may set any container's image.
+            (
+                "resources: [../../base]\npatches:\n  - target: {kind: Deployment}\n    patch: |-\n      - op: replace\n        path: /spec/template/spec/containers/0/image\n        value: nginx:latest\n",
+                &[],
+            ),
+            // So may a patch file that cannot be read.
+            ("resources: [../../base]\npatchesStrategicMerge: [missing.yaml]\n", &[]),
+            // A component's patches run in the overlay that lists it.
+            (
+                "resources: [../../base]\ncomponents: [../c]\n",
+                &[
+                    (
+                        "/r/overlays/c/kustomization.yaml",
+                        "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\npatches: [{path: web.yaml}]\n",
+                    ),
+                    ("/r/overlays/c/web.yaml", &web_patch),
+                ],
+            ),
+        ];
+        for (overlay, extra) in cases {
+            let (index, files) = workspace_with(overlay, extra);
+            let manifest = Path::new("/r/base/deployment.yaml");
+            let changes = base_changes(&index, Path::new("/r"), manifest, DEPLOYMENT, &files);
+            assert_eq!(changes.len(), 1, "{overlay}: {changes:#?}");
+            assert!(changes[0].builds[0].patched_by.is_some(), "{overlay}");
+        }
     }
 }

@@ -82,6 +82,7 @@ pub fn release_chain(file: &Path, release: &DeployerImages) -> OverlayChain {
             document: release.document,
         }),
         through: Vec::<PathBuf>::new(),
+        components: Vec::new(),
         entries,
     }
 }
@@ -147,6 +148,7 @@ pub fn post_rendered_images(
                 image: after,
                 steps,
                 policy,
+                patched_by: None,
             });
         }
     }

@@ -2,6 +2,7 @@
 //! with byte ranges for diagnostics and hovers.
 
 use super::kustomize_image::ImageOverride;
+use super::patches::{unapplied_edits, UnappliedEdit};
 use crate::text::TextRange;
 use crate::yaml::{Document, NodeId, YamlFile};
 
@@ -30,6 +31,9 @@ pub struct Kustomization {
     /// `bases` or `components` that is not a list of paths, which kustomize fails to read): the
     /// build's images are then not fully known.
     pub unmodelled_field: Option<&'static str>,
+    /// Patches, replacements and transformers, which may set images or pull policies the
+    /// index does not apply (see [`super::patches`]).
+    pub unapplied_edits: Vec<UnappliedEdit>,
 }
 
 /// Kustomization fields that can bring containers or image fields the index does not see.
@@ -121,6 +125,7 @@ impl Kustomization {
                         .into_iter()
                         .find(|field| doc.get(root, field).is_some_and(|v| !is_path_list(doc, v)))
                 }),
+            unapplied_edits: unapplied_edits(doc, root),
         })
     }
 }

@@ -25,6 +25,7 @@ pub mod helm_release;
 pub mod image_fields;
 pub mod kustomization;
 pub mod kustomize_image;
+pub mod patches;
 pub mod workspace;
 
 pub use chain::{apply_chain, AppliedStep, ChainEntry, EntryOrigin, RewriteSite};
@@ -48,4 +49,5 @@ pub use kustomization::{
     Reference, ReferenceList, KUSTOMIZATION_FILE_NAMES,
 };
 pub use kustomize_image::{apply, split_image, CompiledOverride, ImageMatcher, ImageOverride};
+pub use patches::{EditedContainers, ImageEdits, PatchedBy, UnappliedEdit};
 pub use workspace::{DeployerRef, FileSource, OverlayChain, WorkspaceIndex};

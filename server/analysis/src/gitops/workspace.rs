@@ -125,6 +125,8 @@ pub struct OverlayChain {
     pub deployer: Option<DeployerRef>,
     /// The kustomization files from the one listing the file up to the overlay.
     pub through: Vec<PathBuf>,
+    /// The kustomization files of the components those apply (their patches run too).
+    pub components: Vec<PathBuf>,
     pub entries: Vec<ChainEntry>,
 }
 
@@ -315,7 +317,7 @@ impl WorkspaceIndex {
     /// [`Self::chains_for`], and whether a limit cut the walk short.
     fn walk_chains(&self, file: &Path) -> ChainWalk {
         let mut walk = ChainWalk::default();
-        self.collect_chains(&normalize(file), &[], &mut Vec::new(), &mut walk);
+        self.collect_chains(&normalize(file), &[], &[], &mut Vec::new(), &mut walk);
         walk
     }
 
@@ -516,6 +518,7 @@ impl WorkspaceIndex {
         &self,
         target: &Path,
         below: &[ChainEntry],
+        components_below: &[PathBuf],
         through: &mut Vec<PathBuf>,
         walk: &mut ChainWalk,
     ) {
@@ -544,8 +547,15 @@ impl WorkspaceIndex {
                 Inclusion::Component(index) => index + 1,
             };
             let mut before_own = below.to_vec();
+            let mut components = components_below.to_vec();
             for component in node.links.components.iter().skip(first_component).flatten() {
-                self.component_entries(component, &mut before_own, &mut Vec::new(), walk);
+                self.component_entries(
+                    component,
+                    &mut before_own,
+                    &mut components,
+                    &mut Vec::new(),
+                    walk,
+                );
             }
             let mut entries = before_own.clone();
             entries.extend(node.images.iter().cloned());
@@ -557,6 +567,7 @@ impl WorkspaceIndex {
                     is_root,
                     deployer: None,
                     through: through.clone(),
+                    components: components.clone(),
                     entries: entries.clone(),
                 });
                 for (file, index) in self.deployers_by_dir.get(dir).into_iter().flatten() {
@@ -573,11 +584,12 @@ impl WorkspaceIndex {
                             document: deployer.document,
                         }),
                         through: through.clone(),
+                        components: components.clone(),
                         entries,
                     });
                 }
             }
-            self.collect_chains(dir, &entries, through, walk);
+            self.collect_chains(dir, &entries, &components, through, walk);
             through.pop();
         }
     }
@@ -589,6 +601,7 @@ impl WorkspaceIndex {
         &self,
         dir: &Path,
         out: &mut Vec<ChainEntry>,
+        files: &mut Vec<PathBuf>,
         visiting: &mut Vec<PathBuf>,
         walk: &mut ChainWalk,
     ) {
@@ -605,9 +618,12 @@ impl WorkspaceIndex {
         walk.visits += 1;
         visiting.push(dir.to_owned());
         for component in node.links.components.iter().flatten() {
-            self.component_entries(component, out, visiting, walk);
+            self.component_entries(component, out, files, visiting, walk);
         }
         out.extend(node.images.iter().cloned());
+        if !files.contains(&node.file) {
+            files.push(node.file.clone());
+        }
         visiting.pop();
     }
     /// The overlay's `images:` after the controller object has edited it.
