@@ -359,10 +359,13 @@ fn bundled_examples_report_what_the_readme_says() {
     }
 }
 
+/// A Deployment of `nginx:1.25` with no pull policy, in `base/deployment.yaml`.
+const BASE_DEPLOYMENT: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n      - name: web\n        image: nginx:1.25\n";
+
 #[test]
 fn kustomize_overlays_are_checked_across_files() {
     let dir = tempfile::tempdir().unwrap();
-    let base = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n      - name: web\n        image: nginx:1.25\n";
+    let base = BASE_DEPLOYMENT;
     write(dir.path(), "base/deployment.yaml", base);
     // No apiVersion / kind: still a kustomization, still linted.
     write(
@@ -451,7 +454,7 @@ fn kustomize_overlays_are_checked_across_files() {
 #[test]
 fn an_overlay_patch_that_may_set_the_image_keeps_fix_from_pinning_the_base() {
     let dir = tempfile::tempdir().unwrap();
-    let base = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n      - name: web\n        image: nginx:1.25\n";
+    let base = BASE_DEPLOYMENT;
     write(dir.path(), "base/deployment.yaml", base);
     write(
         dir.path(),
@@ -460,8 +463,8 @@ fn an_overlay_patch_that_may_set_the_image_keeps_fix_from_pinning_the_base() {
     );
     // The patch sets the image itself: whatever the entries say, the build's image and
     // default come from it, which the check does not apply.
-    let patch = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n      - name: web\n        image: nginx:1.27\n";
-    write(dir.path(), "overlays/dev/web.yaml", patch);
+    let patch = BASE_DEPLOYMENT.replace("nginx:1.25", "nginx:1.27");
+    write(dir.path(), "overlays/dev/web.yaml", &patch);
     write(
         dir.path(),
         "overlays/dev/kustomization.yaml",
