@@ -496,10 +496,34 @@ fn an_overlay_patch_that_may_set_the_image_keeps_fix_from_pinning_the_base() {
             .ends_with("the `patches` of overlays/dev may set another image"),
         "{fix:#?}"
     );
+    // The patch file itself: its container keeps the base's policy when merged, so
+    // inserting a default there is not safe either.
+    let in_patch = findings
+        .iter()
+        .find(|f| {
+            f["rule"] == "implicit-pull-policy"
+                && f["path"]
+                    .as_str()
+                    .unwrap()
+                    .ends_with("overlays/dev/web.yaml")
+        })
+        .expect("the patch is linted as the manifest it looks like");
+    let fix = &in_patch["fixes"][0];
+    assert_eq!(fix["safe"], false, "{fix:#?}");
+    assert!(
+        fix["title"].as_str().unwrap().ends_with(
+            "this file is a patch of overlays/dev, merged into an object that may set its own policy"
+        ),
+        "{fix:#?}"
+    );
     run(dir.path(), &["check", "--fix", "."]);
     assert_eq!(
         std::fs::read_to_string(dir.path().join("base/deployment.yaml")).unwrap(),
         base
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("overlays/dev/web.yaml")).unwrap(),
+        patch
     );
 }
 

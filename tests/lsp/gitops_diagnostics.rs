@@ -391,6 +391,47 @@ fn an_overlay_patch_that_may_set_the_image_is_named_not_guessed() {
     );
     assert_ne!(insert["isPreferred"], true, "{insert:#?}");
 
+    // The patch file: inserting a default there would override the base's policy.
+    let patch_uri = file_uri(&root.join("overlays/dev/web.yaml"));
+    server.open(&patch_uri, WEB_PATCH, 1);
+    let found = diagnostics_where(&mut server, &patch_uri, |d| {
+        d.iter().any(|d| d["code"] == "implicit-pull-policy")
+    });
+    let implicit = with_code(&found, "implicit-pull-policy").clone();
+    let demoted =
+        "this file is a patch of overlays/dev, merged into an object that may set its own policy";
+    let mut actions = Vec::new();
+    for _ in 0..50 {
+        actions = server
+            .request(
+                "textDocument/codeAction",
+                json!({"textDocument": {"uri": patch_uri}, "range": implicit["range"],
+                       "context": {"diagnostics": [implicit], "only": ["quickfix"]}}),
+            )
+            .unwrap()
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        if actions
+            .iter()
+            .any(|a| a["title"].as_str().unwrap().ends_with(demoted))
+        {
+            break;
+        }
+        // The GitOps layer joins once the document is analysed with the index.
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(
+        actions
+            .iter()
+            .any(|a| a["title"].as_str().unwrap().ends_with(demoted)),
+        "{actions:#?}"
+    );
+    assert!(
+        actions.iter().all(|a| a["isPreferred"] != true),
+        "{actions:#?}"
+    );
+
     // The overlay: the entry's finding is held back, as the patch decides the image.
     let dev = file_uri(&root.join("overlays/dev/kustomization.yaml"));
     server.open(&dev, overlay, 1);

@@ -208,6 +208,15 @@ fn demote_fixes_that_change_overlays(
     for (file, changes) in files.iter_mut().zip(changes) {
         gitops::demote_overlay_changed_fixes(&mut file.analysis.findings, &changes);
     }
+    // A patch file's containers keep the policy of the objects they are merged into.
+    let patch_files = index.patch_files();
+    for file in files.iter_mut() {
+        if let Some(kustomization) = patch_files.get(&normalize(&file.path)) {
+            let dir = kustomization.parent().unwrap_or(Path::new(""));
+            let label = dir.strip_prefix(root).unwrap_or(dir).display().to_string();
+            gitops::demote_patch_file_fixes(&mut file.analysis.findings, &label);
+        }
+    }
 }
 
 /// The findings that need several files (`overlay-changes-policy`, `unused-image-entry`,

@@ -31,6 +31,9 @@ pub struct GitopsLayer {
     /// fix is not safe.
     pub changes: Vec<BaseChange>,
     pub hints: Vec<InlayHint>,
+    /// The directory of the kustomization that lists this file as a patch: its default
+    /// pull-policy fixes are not safe.
+    pub patch_of: Option<String>,
 }
 
 impl GitopsLayer {
@@ -44,12 +47,22 @@ impl GitopsLayer {
 /// manifest some kustomization includes, or a chart's `values.yaml`.
 fn takes_part(index: &WorkspaceIndex, path: &Path) -> bool {
     index.kustomization(path).is_some()
+        || patched_by(index, path).is_some()
         || !index.deployers_in(path).is_empty()
         || !index.chains_for(path).is_empty()
         || index.chart_of_values(path).is_some()
         || index
             .chart_of(path)
             .is_some_and(|chart| !index.release_chains(chart).is_empty())
+}
+
+/// The directory (relative to the index root) of the kustomization that lists `path` as a
+/// patch.
+fn patched_by(index: &WorkspaceIndex, path: &Path) -> Option<String> {
+    let kustomization = index.patch_of(path)?;
+    let dir = kustomization.parent().unwrap_or(Path::new(""));
+    let relative = dir.strip_prefix(index.root()).unwrap_or(dir);
+    Some(relative.display().to_string())
 }
 
 /// The layer of the document at `path`, or `None` when it plays no part in the index.
@@ -68,7 +81,10 @@ pub fn compute(
         |_: &Path, id: &str| rules::rule(id).map_or(Severity::Off, |rule| config.severity(rule));
     let root = index.root().to_path_buf();
     let mut findings = gitops::findings_in(index, source, &root, path, &severity_of);
-    let mut layer = GitopsLayer::default();
+    let mut layer = GitopsLayer {
+        patch_of: patched_by(index, path),
+        ..GitopsLayer::default()
+    };
     // A manifest kustomize overlays include, or a chart template HelmReleases render.
     let (chains, images) = gitops::findings::deployed_images(index, path, &analysis.text, source);
     if !chains.is_empty() {
@@ -202,15 +218,27 @@ impl DocAnalysis {
     /// Whether `fix` of `finding` can be applied unreviewed (fix-all, the preferred quick
     /// fix): safe on its own, and not pinning a default that an overlay changes.
     pub fn fix_is_safe(&self, finding: &Finding, fix: &Fix) -> bool {
-        fix.safe && self.overlay_change(finding).is_none()
+        fix.safe && self.overlay_change(finding).is_none() && self.patch_of(finding).is_none()
     }
 
-    /// The title of `fix`, saying which build it changes when an overlay makes it unsafe.
+    /// The title of `fix`, saying which build it changes when an overlay makes it unsafe,
+    /// or which kustomization merges this patch file.
     pub fn fix_title(&self, finding: &Finding, fix: &Fix) -> String {
-        match self.overlay_change(finding) {
-            Some(change) if fix.safe => gitops::demoted_fix_title(&fix.title, change),
-            _ => fix.title.clone(),
+        if !fix.safe {
+            return fix.title.clone();
         }
+        if let Some(change) = self.overlay_change(finding) {
+            return gitops::demoted_fix_title(&fix.title, change);
+        }
+        match self.patch_of(finding) {
+            Some(dir) => gitops::patch_file_fix_title(&fix.title, dir),
+            None => fix.title.clone(),
+        }
+    }
+
+    fn patch_of(&self, finding: &Finding) -> Option<&str> {
+        let dir = self.gitops.as_ref()?.patch_of.as_deref()?;
+        gitops::unsafe_in_patch_file(finding).then_some(dir)
     }
 
     fn overlay_change(&self, finding: &Finding) -> Option<&BaseChange> {

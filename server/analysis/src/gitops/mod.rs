@@ -49,5 +49,8 @@ pub use kustomization::{
     Reference, ReferenceList, KUSTOMIZATION_FILE_NAMES,
 };
 pub use kustomize_image::{apply, split_image, CompiledOverride, ImageMatcher, ImageOverride};
-pub use patches::{EditedContainers, ImageEdits, PatchedBy, UnappliedEdit};
+pub use patches::{
+    demote_patch_file_fixes, patch_file_fix_title, unsafe_in_patch_file, EditedContainers,
+    ImageEdits, PatchedBy, UnappliedEdit,
+};
 pub use workspace::{DeployerRef, FileSource, OverlayChain, WorkspaceIndex};

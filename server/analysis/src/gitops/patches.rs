@@ -14,6 +14,7 @@ use std::rc::Rc;
 
 use super::effective::EffectiveImage;
 use super::workspace::{normalize, FileSource, OverlayChain, WorkspaceIndex};
+use crate::finding::Finding;
 use crate::text::TextRange;
 use crate::yaml::{Document, NodeId, NodeKind, YamlFile};
 
@@ -362,6 +363,66 @@ impl<'a> ImageEdits<'a> {
     }
 }
 
+/// The fields whose files hold partial objects merged into the build's (not configurations).
+const PATCH_FIELDS: [&str; 3] = ["patches", "patchesStrategicMerge", "patchesJson6902"];
+
+impl WorkspaceIndex {
+    /// Each file some kustomization lists as a patch, with that kustomization's file.
+    /// A patch holds partial objects: a container without `imagePullPolicy` there keeps the
+    /// one of the object it is merged into.
+    pub fn patch_files(&self) -> HashMap<PathBuf, PathBuf> {
+        let mut out = HashMap::new();
+        for (patch, kustomization) in self.patch_listings() {
+            out.entry(patch).or_insert_with(|| kustomization.to_owned());
+        }
+        out
+    }
+
+    /// The kustomization file that lists `file` as a patch (one of them, if several do).
+    pub fn patch_of(&self, file: &Path) -> Option<PathBuf> {
+        let file = normalize(file);
+        self.patch_listings()
+            .find(|(patch, _)| *patch == file)
+            .map(|(_, kustomization)| kustomization.to_owned())
+    }
+
+    fn patch_listings(&self) -> impl Iterator<Item = (PathBuf, &Path)> {
+        self.kustomization_files().flat_map(move |kustomization| {
+            let dir = kustomization.parent().unwrap_or(Path::new(""));
+            self.kustomization(kustomization)
+                .into_iter()
+                .flat_map(|parsed| &parsed.unapplied_edits)
+                .filter(|edit| PATCH_FIELDS.contains(&edit.field))
+                .flat_map(|edit| &edit.files)
+                .map(move |file| (normalize(&dir.join(file)), kustomization))
+        })
+    }
+}
+
+/// Whether the fixes of `finding` stop being safe in a patch file: inserting the default
+/// pull policy there would override the policy of the object the patch is merged into.
+pub fn unsafe_in_patch_file(finding: &Finding) -> bool {
+    finding.rule == "implicit-pull-policy"
+}
+
+/// The title of a fix [`unsafe_in_patch_file`] demotes, naming the kustomization.
+pub fn patch_file_fix_title(title: &str, kustomization_dir: &str) -> String {
+    format!(
+        "{title}: this file is a patch of {kustomization_dir}, merged into an object that may \
+         set its own policy"
+    )
+}
+
+/// Demotes the safe fixes [`unsafe_in_patch_file`] names (for `check --fix`).
+pub fn demote_patch_file_fixes(findings: &mut [Finding], kustomization_dir: &str) {
+    for finding in findings.iter_mut().filter(|f| unsafe_in_patch_file(f)) {
+        for fix in finding.fixes.iter_mut().filter(|fix| fix.safe) {
+            fix.safe = false;
+            fix.title = patch_file_fix_title(&fix.title, kustomization_dir);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -529,5 +590,59 @@ spec:
             ));
         }
         assert_eq!(edits(&text)[0].inline, None);
+    }
+
+    #[test]
+    fn patch_files_are_known_and_their_default_policy_fix_is_not_safe() {
+        let files: HashMap<PathBuf, String> = [
+            ("/r/base/kustomization.yaml", "resources: [d.yaml]\n"),
+            (
+                "/r/dev/kustomization.yaml",
+                "resources: [../base]\npatches: [{path: web.yaml}]\npatchesStrategicMerge: [../shared/sidecar.yaml]\nreplacements: [{path: r.yaml}]\n",
+            ),
+            ("/r/dev/web.yaml", "kind: Deployment\n"),
+        ]
+        .into_iter()
+        .map(|(path, text)| (PathBuf::from(path), text.to_owned()))
+        .collect();
+        let index = WorkspaceIndex::build("/r", files.keys().cloned(), &files);
+        let patches = index.patch_files();
+        let mut listed: Vec<&Path> = patches.keys().map(PathBuf::as_path).collect();
+        listed.sort();
+        // Replacement configurations are not patches.
+        assert_eq!(
+            listed,
+            [
+                Path::new("/r/dev/web.yaml"),
+                Path::new("/r/shared/sidecar.yaml")
+            ]
+        );
+        assert_eq!(
+            patches[Path::new("/r/dev/web.yaml")],
+            Path::new("/r/dev/kustomization.yaml")
+        );
+        assert_eq!(
+            index.patch_of(Path::new("/r/dev/../shared/sidecar.yaml")),
+            Some(PathBuf::from("/r/dev/kustomization.yaml"))
+        );
+        assert_eq!(index.patch_of(Path::new("/r/dev/r.yaml")), None);
+
+        let patch = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  template:\n    spec:\n      containers:\n      - name: web\n        image: nginx:1.27\n";
+        let mut analysis = crate::analyze(patch, &crate::Config::default());
+        demote_patch_file_fixes(&mut analysis.findings, "dev");
+        let fixes: Vec<_> = analysis
+            .findings
+            .iter()
+            .filter(|f| f.rule == "implicit-pull-policy")
+            .flat_map(|f| &f.fixes)
+            .collect();
+        assert!(!fixes.is_empty());
+        assert!(fixes.iter().all(|fix| !fix.safe), "{fixes:#?}");
+        let demoted =
+            "this file is a patch of dev, merged into an object that may set its own policy";
+        assert!(
+            fixes.iter().any(|fix| fix.title.ends_with(demoted)),
+            "{fixes:#?}"
+        );
     }
 }
