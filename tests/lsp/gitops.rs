@@ -375,3 +375,67 @@ spec:
     );
     server.shutdown();
 }
+
+#[test]
+fn hover_on_a_chart_template_lists_what_argocd_and_flux_values_deploy() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(
+        root,
+        "charts/web/Chart.yaml",
+        "name: web\nversion: 0.1.0\nappVersion: \"1.16.0\"\n",
+    );
+    write(
+        root,
+        "charts/web/values.yaml",
+        "image:\n  repository: nginx\n  pullPolicy: IfNotPresent\n  tag: \"\"\n",
+    );
+    write(
+        root,
+        "charts/web/values-prod.yaml",
+        "image:\n  repository: registry.local/nginx\n",
+    );
+    write(root, "charts/web/templates/deployment.yaml", TEMPLATE);
+    write(
+        root,
+        "apps/web.yaml",
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: web-prod\nspec:\n  source:\n    repoURL: https://git.example.com/apps.git\n    path: charts/web\n    helm:\n      valueFiles: [values-prod.yaml]\n      parameters:\n        - name: image.tag\n          value: latest\n        - name: image.pullPolicy\n          value: \"\"\n",
+    );
+    write(
+        root,
+        "clusters/dev/web.yaml",
+        "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: web-dev\nspec:\n  chart:\n    spec:\n      chart: ./charts/web\n      sourceRef: {kind: GitRepository, name: apps}\n  values:\n    image:\n      tag: \"1.27\"\n",
+    );
+    let mut server = start_in(root);
+    let template = file_uri(&root.join("charts/web/templates/deployment.yaml"));
+    server.open_and_wait(&template, TEMPLATE);
+    let mut value = String::new();
+    for _ in 0..50 {
+        value = hover_value(&mut server, &template, 9, 12);
+        if value.contains("With the values of Argo CD / Flux objects") {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    for part in [
+        "from values.yaml: nginx:1.16.0, IfNotPresent",
+        "- apps/web.yaml Application web-prod (values-prod.yaml, helm.parameters): \
+         registry.local/nginx:latest, Always",
+        "- clusters/dev/web.yaml HelmRelease web-dev (spec.values): nginx:1.27, IfNotPresent",
+    ] {
+        assert!(value.contains(part), "missing {part:?} in:\n{value}");
+    }
+
+    // Values files are read when the hover is asked for: a saved change shows at once.
+    write(
+        root,
+        "charts/web/values-prod.yaml",
+        "image:\n  repository: mirror/nginx\n",
+    );
+    let value = hover_value(&mut server, &template, 9, 12);
+    assert!(
+        value.contains("web-prod (values-prod.yaml, helm.parameters): mirror/nginx:latest, Always"),
+        "{value}"
+    );
+    server.shutdown();
+}

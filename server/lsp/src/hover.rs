@@ -5,9 +5,9 @@ use std::fmt::Write;
 use std::path::{Path, PathBuf};
 
 use gitops_ls_analysis::gitops::{
-    helm_images, post_rendered_images, ChartContext, DeployerEntry, DeployerEntryAt, DeployerKind,
-    DeployerUsage, EffectiveImage, EntryRewrite, FileSource, HelmImage, HelmValue, ImageEdits,
-    OverlayChain, Unresolved, WorkspaceIndex,
+    chart_for_source, helm_images, post_rendered_images, ChartContext, DeployerEntry,
+    DeployerEntryAt, DeployerKind, DeployerUsage, EffectiveImage, EntryRewrite, FileSource,
+    HelmImage, HelmValue, ImageEdits, OverlayChain, Unresolved, WorkspaceIndex,
 };
 
 use gitops_ls_analysis::image::{default_pull_policy, PullPolicy};
@@ -317,6 +317,16 @@ pub fn gitops_section(
                 relative(chart_dir, roots),
                 helm_line(image)
             );
+            let deployed = helm_source_lines(index, roots, chart_dir, text, image, source);
+            if !deployed.is_empty() {
+                let _ = writeln!(out, "\nWith the values of Argo CD / Flux objects:\n");
+                for line in deployed.iter().take(MAX_OVERLAY_LINES) {
+                    let _ = writeln!(out, "- {line}");
+                }
+                if deployed.len() > MAX_OVERLAY_LINES {
+                    let _ = writeln!(out, "- … and {} more", deployed.len() - MAX_OVERLAY_LINES);
+                }
+            }
             let chains = index.release_chains(chart_dir);
             let released = post_rendered_images(text, std::slice::from_ref(image), &chains);
             if !released.is_empty() {
@@ -366,7 +376,47 @@ fn overlay_line(image: &EffectiveImage, chain: &OverlayChain, roots: &[PathBuf])
     line
 }
 
+/// One line per Argo CD Application / Flux HelmRelease that renders the chart with values
+/// of its own: `apps/web.yaml Application web-prod (values-prod.yaml, helm.parameters):
+/// nginx:1.27, IfNotPresent`, with what it sets that is not applied.
+fn helm_source_lines(
+    index: &WorkspaceIndex,
+    roots: &[PathBuf],
+    chart_dir: &Path,
+    text: &str,
+    image: &HelmImage,
+    source: &dyn FileSource,
+) -> Vec<String> {
+    index
+        .helm_sources_of(chart_dir)
+        .into_iter()
+        .filter_map(|(file, found)| {
+            let (chart, not_applied) = chart_for_source(chart_dir, found, source);
+            let rendered = helm_images(text, &chart)
+                .into_iter()
+                .find(|other| other.image_range == image.image_range)?;
+            let name = found.name.as_deref().unwrap_or("(unnamed)");
+            let mut line = format!(
+                "{} {} {name} ({}): {}",
+                relative(file, roots),
+                found.kind.kind_name(),
+                found.values_label(),
+                rendered_image(&rendered)
+            );
+            if !not_applied.is_empty() {
+                let _ = write!(line, "; not applied: {}", not_applied.join(", "));
+            }
+            Some(line)
+        })
+        .collect()
+}
+
 fn helm_line(image: &HelmImage) -> String {
+    format!("from values.yaml: {}", rendered_image(image))
+}
+
+/// `nginx:1.16.0, IfNotPresent`, or why the image or policy is unknown.
+fn rendered_image(image: &HelmImage) -> String {
     let rendered = match &image.image {
         HelmValue::Plain => "the image as written".to_owned(),
         HelmValue::Resolved { value: Some(v), .. } => v.clone(),
@@ -380,7 +430,7 @@ fn helm_line(image: &HelmImage) -> String {
             .map_or("policy unknown", PullPolicy::as_str)
             .to_owned(),
     };
-    format!("from values.yaml: {rendered}, {policy}")
+    format!("{rendered}, {policy}")
 }
 
 /// `path` relative to the workspace folder that holds it.

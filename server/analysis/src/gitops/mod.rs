@@ -22,6 +22,7 @@ pub mod findings;
 mod go_regex;
 pub mod helm;
 pub mod helm_release;
+pub mod helm_sources;
 pub mod image_fields;
 pub mod kustomization;
 pub mod kustomize_image;
@@ -43,6 +44,7 @@ pub use findings::{
 };
 pub use helm::{helm_images, resolve_scalar, ChartContext, HelmImage, HelmValue};
 pub use helm_release::post_rendered_images;
+pub use helm_sources::{chart_for_source, find_helm_sources, HelmSource, ValuesSource};
 pub use image_fields::{image_fields, ImageField};
 pub use kustomization::{
     is_kustomization_file_name, FieldRange, ImagesEntry, ImagesEntryFields, Kustomization,

@@ -13,6 +13,7 @@ use super::chain::{ChainEntry, EntryOrigin};
 use super::deployers::{
     find_deployer_images, may_declare_deployer, DeployerImages, DeployerKind, MergeSource,
 };
+use super::helm_sources::{find_helm_sources, HelmSource};
 use super::kustomization::{
     is_kustomization_file_name, Kustomization, KUSTOMIZATION_FILE_NAMES, NOT_PATH_LISTS,
 };
@@ -139,6 +140,8 @@ pub struct WorkspaceIndex {
     kustomizations: HashMap<PathBuf, KustomizationNode>,
     /// By the file that holds them.
     deployers: HashMap<PathBuf, Vec<DeployerImages>>,
+    /// Argo CD / Flux objects rendering a repository chart with their own values, by file.
+    helm_sources: HashMap<PathBuf, Vec<HelmSource>>,
     /// Target directory → the objects whose path points at it.
     deployers_by_dir: HashMap<PathBuf, Vec<(PathBuf, usize)>>,
     /// A file or kustomization directory → the kustomizations that include it.
@@ -215,6 +218,7 @@ impl WorkspaceIndex {
                 }
                 self.set_kustomization(&path, None);
                 self.deployers.remove(&path);
+                self.helm_sources.remove(&path);
             }
         }
         self.relink();
@@ -232,6 +236,13 @@ impl WorkspaceIndex {
     /// Every indexed kustomization file.
     pub fn kustomization_files(&self) -> impl Iterator<Item = &Path> {
         self.kustomizations.values().map(|node| node.file.as_path())
+    }
+
+    /// Every Argo CD / Flux object that renders a repository chart with its own values.
+    pub fn all_helm_sources(&self) -> impl Iterator<Item = (&Path, &HelmSource)> {
+        self.helm_sources
+            .iter()
+            .flat_map(|(file, found)| found.iter().map(move |one| (file.as_path(), one)))
     }
 
     /// The Argo CD / Flux overrides recorded for `file`.
@@ -713,15 +724,21 @@ impl WorkspaceIndex {
 
     fn set_deployers(&mut self, file: &Path, text: &str) {
         // Cheap test first: most YAML files are neither Argo CD nor Flux objects.
-        let found = if may_declare_deployer(text) {
-            find_deployer_images(&YamlFile::parse(text))
+        let (found, helm) = if may_declare_deployer(text) {
+            let parsed = YamlFile::parse(text);
+            (find_deployer_images(&parsed), find_helm_sources(&parsed))
         } else {
-            Vec::new()
+            (Vec::new(), Vec::new())
         };
         if found.is_empty() {
             self.deployers.remove(file);
         } else {
             self.deployers.insert(file.to_owned(), found);
+        }
+        if helm.is_empty() {
+            self.helm_sources.remove(file);
+        } else {
+            self.helm_sources.insert(file.to_owned(), helm);
         }
     }
 

@@ -18,7 +18,7 @@ mod values_lint;
 use std::path::Path;
 
 pub use template::ValueUse;
-pub use values::{ChartContext, GoValue, ValueError, ValueLookup};
+pub use values::{ChartContext, GoValue, ValueError, ValueLookup, ValuesLayer};
 pub use values_lint::{
     chart_templates, values_findings, HELM_VALUES_EMPTY_TAG, HELM_VALUES_PULL_POLICY,
 };

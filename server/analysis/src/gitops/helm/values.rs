@@ -48,11 +48,65 @@ pub enum ValueError {
     NilPointer(String),
 }
 
-/// `values.yaml` and `Chart.yaml` of one chart.
+/// `values.yaml` and `Chart.yaml` of one chart, and the values a deployment sets over them.
 #[derive(Debug, Clone)]
 pub struct ChartContext {
     values: YamlFile,
     chart: YamlFile,
+    /// Values merged over `values.yaml`, lowest precedence first.
+    overrides: Vec<ValuesLayer>,
+}
+
+/// A mapping of values merged over a chart's `values.yaml` (a values file, an Argo CD
+/// `helm.values` / `valuesObject`, `parameters`, a HelmRelease `spec.values`).
+#[derive(Debug, Clone)]
+pub struct ValuesLayer {
+    file: YamlFile,
+    document: usize,
+    node: Option<NodeId>,
+}
+
+impl ValuesLayer {
+    /// The first document of a YAML text.
+    pub fn from_text(text: &str) -> ValuesLayer {
+        let file = YamlFile::parse(text);
+        let node = file.documents.first().and_then(|doc| doc.root);
+        ValuesLayer {
+            file,
+            document: 0,
+            node,
+        }
+    }
+
+    /// The node `node` of document `document` of `file` (e.g. `spec.values`).
+    pub fn from_node(file: &YamlFile, document: usize, node: NodeId) -> ValuesLayer {
+        ValuesLayer {
+            file: file.clone(),
+            document,
+            node: Some(node),
+        }
+    }
+
+    /// Helm's coalescing for one path: `Some` when this layer decides it (a value, a
+    /// `null` that deletes the key, or a scalar above it), `None` to look below.
+    fn lookup(&self, path: &[&str]) -> Option<Result<ValueLookup, ValueError>> {
+        let doc = self.file.documents.get(self.document)?;
+        let mut node = self.node.filter(|&node| !doc.is_null(node))?;
+        for (depth, key) in path.iter().enumerate() {
+            if !doc.is_mapping(node) {
+                return Some(Err(ValueError::NilPointer(path[..depth].join("."))));
+            }
+            node = doc.get(node, key)?;
+            if doc.is_null(node) {
+                return Some(if depth + 1 == path.len() {
+                    Ok(missing())
+                } else {
+                    Err(ValueError::NilPointer(path[..=depth].join(".")))
+                });
+            }
+        }
+        Some(go_value(doc, node).map(|value| ValueLookup { value, range: None }))
+    }
 }
 
 /// A value read from `values.yaml`, with where it is written.
@@ -69,15 +123,27 @@ impl ChartContext {
         ChartContext {
             values: YamlFile::parse(values_yaml.unwrap_or_default()),
             chart: YamlFile::parse(chart_yaml.unwrap_or_default()),
+            overrides: Vec::new(),
         }
     }
 
-    /// `.Values.<path>`.
+    /// The same chart with `layers` merged over its values, lowest precedence first.
+    pub fn with_overrides(mut self, layers: Vec<ValuesLayer>) -> ChartContext {
+        self.overrides.extend(layers);
+        self
+    }
+
+    /// `.Values.<path>`: from the overrides, highest first, else `values.yaml` (a value
+    /// from an override has no range).
     ///
     /// # Errors
     /// A key below a missing or scalar value (Helm fails), or a value we cannot type.
     pub fn value(&self, path: &[&str]) -> Result<ValueLookup, ValueError> {
-        lookup(&self.values, path)
+        self.overrides
+            .iter()
+            .rev()
+            .find_map(|layer| layer.lookup(path))
+            .unwrap_or_else(|| lookup(&self.values, path))
     }
 
     /// `.Chart.<field>` for the fields the scaffold uses (`AppVersion`, `Version`, `Name`).
