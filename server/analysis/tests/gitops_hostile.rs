@@ -13,8 +13,9 @@ use std::time::{Duration, Instant};
 
 use gitops_ls_analysis::finding::{Finding, Severity};
 use gitops_ls_analysis::gitops::{
-    agreed_images, base_changes, base_findings, deployer_entry_at, findings, findings_in,
-    helm::values_findings, helm_images, ChartContext, DeployerUsage, HelmValue, WorkspaceIndex,
+    agreed_images, base_changes, base_findings, chart_for_source, deployer_entry_at, findings,
+    findings_in, helm::values_findings, helm_images, ChartContext, DeployerUsage, HelmValue,
+    WorkspaceIndex,
 };
 
 const ROOT: &str = "/r";
@@ -1469,4 +1470,50 @@ fn edits_to_garbage_cycles_and_back() {
         assert!(index.chains_for(Path::new(other)).len() <= 1);
         assert!(index.entry_usage(Path::new(other), &files).is_empty());
     }
+}
+
+/// One file with thousands of Argo CD Applications rendering the same chart with values of
+/// their own (as an ApplicationSet's output might be committed): the index shares one
+/// parse of the file among them, and each renders its own values.
+#[test]
+fn thousands_of_applications_with_helm_values() {
+    const APPS: usize = 2_000;
+    let mut apps = String::new();
+    for i in 0..APPS {
+        apps.push_str(&format!(
+            "---\napiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {{name: app{i}}}\nspec:\n  source:\n    path: chart\n    helm:\n      valuesObject: {{image: {{tag: \"1.{i}\"}}}}\n      parameters: [{{name: '{}x', value: deep}}]\n",
+            "a.".repeat(i % 100)
+        ));
+    }
+    let template = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n    - name: c\n      image: \"nginx:{{ .Values.image.tag }}\"\n";
+    let files = repo([
+        file("chart/Chart.yaml", "name: c\n"),
+        file("chart/values.yaml", "image: {tag: latest}\n"),
+        file("chart/templates/pod.yaml", template),
+        file("apps/all.yaml", &apps),
+    ]);
+    let index = index_of(&files);
+    let chart = path("chart");
+    let sources = bounded("helm_sources_of", || index.helm_sources_of(&chart));
+    assert_eq!(sources.len(), APPS);
+    let rendered = bounded("render every application", || {
+        sources
+            .iter()
+            .map(|(_, found)| {
+                let (context, _) = chart_for_source(&chart, found, &files);
+                match &helm_images(template, &context)[0].image {
+                    HelmValue::Resolved { value, .. } => value.clone().unwrap_or_default(),
+                    other => panic!("{other:?}"),
+                }
+            })
+            .collect::<Vec<_>>()
+    });
+    assert_eq!(rendered[0], "nginx:1.0");
+    assert_eq!(rendered[APPS - 1], format!("nginx:1.{}", APPS - 1));
+    // Parameters nested past the depth this model follows are listed as not applied.
+    let deepest = sources
+        .iter()
+        .find(|(_, f)| f.name.as_deref() == Some("app99"));
+    let (_, not_applied) = chart_for_source(&chart, deepest.unwrap().1, &files);
+    assert_eq!(not_applied, [format!("parameters: {}x", "a.".repeat(99))]);
 }

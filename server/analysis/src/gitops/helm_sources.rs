@@ -7,8 +7,10 @@
 //! `spec.values` over the chart's values (after `valuesFrom`, which lives in the
 //! cluster). These follow the controllers' documentation; the spec does not cover them.
 
+use std::cell::OnceCell;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use super::deployers::DeployerKind;
 use super::helm::{ChartContext, ValuesLayer};
@@ -50,6 +52,9 @@ pub enum ValuesSource {
 /// Bucket) of a YAML file that set values.
 pub fn find_helm_sources(file: &YamlFile) -> Vec<HelmSource> {
     let mut out = Vec::new();
+    // Inline values point into one shared copy of the file, made only when needed.
+    let shared: OnceCell<Arc<YamlFile>> = OnceCell::new();
+    let shared = || shared.get_or_init(|| Arc::new(file.clone()));
     for (index, doc) in file.documents.iter().enumerate() {
         let Some(root) = doc.root.filter(|&root| doc.is_mapping(root)) else {
             continue;
@@ -84,7 +89,7 @@ pub fn find_helm_sources(file: &YamlFile) -> Vec<HelmSource> {
                         values: Vec::new(),
                         not_applied: Vec::new(),
                     };
-                    argocd_values(file, index, doc, helm, &mut found);
+                    argocd_values(shared, index, doc, helm, &mut found);
                     if !found.values.is_empty() || !found.not_applied.is_empty() {
                         out.push(found);
                     }
@@ -117,7 +122,7 @@ pub fn find_helm_sources(file: &YamlFile) -> Vec<HelmSource> {
                 if let Some(values) = doc.get(spec, "values").filter(|&v| doc.is_mapping(v)) {
                     found.values.push(ValuesSource::Inline {
                         label: "spec.values",
-                        layer: ValuesLayer::from_node(file, index, values),
+                        layer: ValuesLayer::from_node(shared(), index, values),
                     });
                 }
                 if !found.values.is_empty() || !found.not_applied.is_empty() {
@@ -131,8 +136,8 @@ pub fn find_helm_sources(file: &YamlFile) -> Vec<HelmSource> {
 }
 
 /// `helm.valueFiles`, `values`, `valuesObject` and `parameters` of an Argo CD source.
-fn argocd_values(
-    file: &YamlFile,
+fn argocd_values<'a>(
+    file: impl Fn() -> &'a Arc<YamlFile>,
     document: usize,
     doc: &Document,
     helm: NodeId,
@@ -160,7 +165,7 @@ fn argocd_values(
     if let Some(object) = doc.get(helm, "valuesObject").filter(|&v| doc.is_mapping(v)) {
         found.values.push(ValuesSource::Inline {
             label: "helm.valuesObject",
-            layer: ValuesLayer::from_node(file, document, object),
+            layer: ValuesLayer::from_node(file(), document, object),
         });
     }
     let mut set = SetValues::default();
@@ -190,6 +195,10 @@ fn argocd_values(
     }
 }
 
+/// Deeper parameter names are not followed: the YAML written for them nests one level per
+/// key, and no chart reads values that deep.
+const MAX_SET_DEPTH: usize = 64;
+
 /// `--set name=value` pairs as a nested mapping, typed as Helm's `strvals` types them.
 #[derive(Debug, Default)]
 struct SetValues(BTreeMap<String, SetNode>);
@@ -213,7 +222,7 @@ impl SetValues {
             return false;
         }
         let keys: Vec<&str> = name.split('.').collect();
-        if keys.iter().any(|key| key.is_empty()) {
+        if keys.iter().any(|key| key.is_empty()) || keys.len() > MAX_SET_DEPTH {
             return false;
         }
         let scalar = if force_string {
@@ -535,6 +544,7 @@ spec:
         assert!(set.insert("f", "say \"hi\"", false));
         assert!(!set.insert("g[0]", "x", false));
         assert!(!set.insert("h..i", "x", false));
+        assert!(!set.insert(&format!("{}k", "k.".repeat(100_000)), "x", false));
         assert_eq!(
             set.to_yaml(),
             "\"a\":\n  \"b\": true\n  \"c\": \"017\"\n  \"d\": 42\n  \"e\": \"42\"\n\"f\": \"say \\\"hi\\\"\"\n"

@@ -2,6 +2,8 @@
 //! `Chart.yaml`, typed the way Helm loads them (YAML → JSON → Go values, so every number
 //! is a float64) and printed the way Go's `fmt` prints them.
 
+use std::sync::Arc;
+
 use crate::text::TextRange;
 use crate::yaml::{Document, NodeId, NodeKind, ScalarStyle, YamlFile};
 
@@ -61,7 +63,8 @@ pub struct ChartContext {
 /// `helm.values` / `valuesObject`, `parameters`, a HelmRelease `spec.values`).
 #[derive(Debug, Clone)]
 pub struct ValuesLayer {
-    file: YamlFile,
+    /// Shared: the layers of all objects of one file point into one parse.
+    file: Arc<YamlFile>,
     document: usize,
     node: Option<NodeId>,
 }
@@ -72,14 +75,14 @@ impl ValuesLayer {
         let file = YamlFile::parse(text);
         let node = file.documents.first().and_then(|doc| doc.root);
         ValuesLayer {
-            file,
+            file: Arc::new(file),
             document: 0,
             node,
         }
     }
 
     /// The node `node` of document `document` of `file` (e.g. `spec.values`).
-    pub fn from_node(file: &YamlFile, document: usize, node: NodeId) -> ValuesLayer {
+    pub fn from_node(file: &Arc<YamlFile>, document: usize, node: NodeId) -> ValuesLayer {
         ValuesLayer {
             file: file.clone(),
             document,
