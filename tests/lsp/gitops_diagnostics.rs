@@ -431,6 +431,20 @@ fn an_overlay_patch_that_may_set_the_image_is_named_not_guessed() {
         actions.iter().all(|a| a["isPreferred"] != true),
         "{actions:#?}"
     );
+    // Its defaulted-policy hint stays, without the double-click insertion.
+    let whole = json!({"start": {"line": 0, "character": 0}, "end": {"line": 20, "character": 0}});
+    let hints = server
+        .request(
+            "textDocument/inlayHint",
+            json!({"textDocument": {"uri": patch_uri}, "range": whole}),
+        )
+        .unwrap();
+    let hints = hints.as_array().unwrap();
+    assert!(!hints.is_empty(), "{hints:#?}");
+    assert!(
+        hints.iter().all(|hint| hint.get("textEdits").is_none()),
+        "{hints:#?}"
+    );
 
     // The overlay: the entry's finding is held back, as the patch decides the image.
     let dev = file_uri(&root.join("overlays/dev/kustomization.yaml"));

@@ -27,11 +27,17 @@ pub fn inlay_hints(analysis: &DocAnalysis, range: Range) -> Vec<InlayHint> {
             .map(|offset| analysis.position_at(offset).line)
             .collect()
     });
+    // In a kustomize patch file the merged container keeps the base's policy: inserting a
+    // default there is not safe either.
+    let is_patch = analysis
+        .gitops
+        .as_ref()
+        .is_some_and(|layer| layer.patch_of.is_some());
     for chunk in analysis.chunks_in(range) {
         for hint in &chunk.data.hints {
             let mut hint = hint.clone();
             hint.position.line += chunk.start_line;
-            if overlay_lines.contains(&hint.position.line) {
+            if is_patch || overlay_lines.contains(&hint.position.line) {
                 hint.text_edits = None;
             }
             if let Some(edits) = hint.text_edits.as_mut() {
