@@ -528,6 +528,36 @@ fn an_overlay_patch_that_may_set_the_image_keeps_fix_from_pinning_the_base() {
 }
 
 #[test]
+fn a_patch_container_merged_into_one_with_a_policy_is_not_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = BASE_DEPLOYMENT.replace(
+        "image: nginx:1.25\n",
+        "image: nginx:1.25\n        imagePullPolicy: Always\n",
+    );
+    write(dir.path(), "base/deployment.yaml", &base);
+    write(
+        dir.path(),
+        "base/kustomization.yaml",
+        "resources: [deployment.yaml]\n",
+    );
+    // The patch adds a sidecar (reported) and re-images `web` (merged: keeps Always).
+    let patch = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n      - name: web\n        image: nginx:1.27\n      - name: sidecar\n        image: envoy:1.30\n";
+    write(dir.path(), "overlays/dev/web.yaml", patch);
+    write(
+        dir.path(),
+        "overlays/dev/kustomization.yaml",
+        "resources: [../../base]\npatches:\n  - path: web.yaml\n",
+    );
+    let (findings, _) = json_findings(dir.path(), &["."]);
+    let implicit: Vec<&str> = findings
+        .iter()
+        .filter(|f| f["rule"] == "implicit-pull-policy")
+        .map(|f| f["container"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(implicit, ["sidecar"], "{findings:#?}");
+}
+
+#[test]
 fn a_kustomization_without_extension_is_checked() {
     let dir = tempfile::tempdir().unwrap();
     let base = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n  - name: web\n    image: nginx:1.25\n    imagePullPolicy: IfNotPresent\n";

@@ -456,3 +456,55 @@ fn an_overlay_patch_that_may_set_the_image_is_named_not_guessed() {
     );
     server.shutdown();
 }
+
+#[test]
+fn a_patch_container_merged_into_one_with_a_policy_is_not_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let base = BASE_DEPLOYMENT.replace(
+        "image: nginx:1.25\n",
+        "image: nginx:1.25\n        imagePullPolicy: Always\n",
+    );
+    write(root, "base/deployment.yaml", &base);
+    write(
+        root,
+        "base/kustomization.yaml",
+        "resources: [deployment.yaml]\n",
+    );
+    write(
+        root,
+        "overlays/dev/kustomization.yaml",
+        "resources:\n  - ../../base\npatches:\n  - path: web.yaml\n",
+    );
+    write(root, "overlays/dev/web.yaml", WEB_PATCH);
+    let mut server = start_in(root);
+    let patch_uri = file_uri(&root.join("overlays/dev/web.yaml"));
+    server.open(&patch_uri, WEB_PATCH, 1);
+    // The first publish may come before the index; the one with the layer drops it.
+    let found = diagnostics_where(&mut server, &patch_uri, |d| {
+        d.iter().all(|d| d["code"] != "implicit-pull-policy")
+    });
+    assert!(
+        found.iter().all(|d| d["code"] != "implicit-pull-policy"),
+        "{found:#?}"
+    );
+    let hover = server.hover(&patch_uri, 9, 16).expect("hover");
+    let value = hover["contents"]["value"].as_str().unwrap();
+    assert!(
+        value.contains(
+            "**Kustomize patch** (listed by overlays/dev/kustomization.yaml): merged into \
+             container `web` of Deployment/web in base/deployment.yaml, which sets \
+             `imagePullPolicy: Always`"
+        ),
+        "{value}"
+    );
+    let whole = json!({"start": {"line": 0, "character": 0}, "end": {"line": 20, "character": 0}});
+    let hints = server
+        .request(
+            "textDocument/inlayHint",
+            json!({"textDocument": {"uri": patch_uri}, "range": whole}),
+        )
+        .unwrap();
+    assert_eq!(hints, json!([]), "{hints:#?}");
+    server.shutdown();
+}

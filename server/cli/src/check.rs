@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use gitops_ls_analysis::gitops::workspace::normalize;
 use gitops_ls_analysis::gitops::{
-    self, is_kustomization_file_name, BaseChange, FileSource, WorkspaceIndex,
+    self, is_kustomization_file_name, BaseChange, FileSource, MergedContainer, WorkspaceIndex,
 };
 use gitops_ls_analysis::{analyze, apply_edits, rules, Analysis, Edit, Finding, Severity};
 use rayon::prelude::*;
@@ -185,36 +185,43 @@ fn build_index(
 
 /// Inserting the written image's default pull policy keeps what the base deploys but not
 /// what an overlay that rewrites the tag (or may patch the image) deploys: such fixes are
-/// not applied by `--fix`.
+/// not applied by `--fix`. In a patch file, a container merged into one that sets a policy
+/// gets no `implicit-pull-policy` finding, and the others no safe fix.
 fn demote_fixes_that_change_overlays(
     index: &WorkspaceIndex,
     root: &Path,
     files: &mut [FileResult],
     other_yaml: &[(PathBuf, String)],
 ) {
-    let changes: Vec<Vec<BaseChange>> = {
+    let patch_files = index.patch_files();
+    let changes: Vec<(Vec<BaseChange>, Vec<MergedContainer>)> = {
         // Patch files are read from the checked texts.
         let source = read_texts(files, other_yaml);
         files
             .par_iter()
             .map(|file| {
+                let merged = if patch_files.contains_key(&normalize(&file.path)) {
+                    index.patch_containers_with_base_policy(&file.path, &file.text, &source)
+                } else {
+                    Vec::new()
+                };
                 if index.chains_for(&file.path).is_empty() {
-                    return Vec::new();
+                    return (Vec::new(), merged);
                 }
-                gitops::base_changes(index, root, &file.path, &file.text, &source)
+                let changes = gitops::base_changes(index, root, &file.path, &file.text, &source);
+                (changes, merged)
             })
             .collect()
     };
-    for (file, changes) in files.iter_mut().zip(changes) {
-        gitops::demote_overlay_changed_fixes(&mut file.analysis.findings, &changes);
-    }
-    // A patch file's containers keep the policy of the objects they are merged into.
-    let patch_files = index.patch_files();
-    for file in files.iter_mut() {
+    for (file, (changes, merged)) in files.iter_mut().zip(changes) {
+        let findings = &mut file.analysis.findings;
+        gitops::demote_overlay_changed_fixes(findings, &changes);
+        // A patch file's containers keep the policy of the objects they are merged into.
         if let Some(kustomization) = patch_files.get(&normalize(&file.path)) {
+            findings.retain(|finding| !gitops::moot_in_patch_file(finding, &merged));
             let dir = kustomization.parent().unwrap_or(Path::new(""));
             let label = dir.strip_prefix(root).unwrap_or(dir).display().to_string();
-            gitops::demote_patch_file_fixes(&mut file.analysis.findings, &label);
+            gitops::demote_patch_file_fixes(findings, &label);
         }
     }
 }

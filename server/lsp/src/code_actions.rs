@@ -105,7 +105,7 @@ fn quick_fixes(analysis: &DocAnalysis, request: &Request) -> Vec<CodeAction> {
     'chunks: for chunk in analysis.chunks_in(searched) {
         let mut positions = analysis.positions(chunk);
         let layer = analysis.layer_findings_in(chunk);
-        for finding in chunk.data.findings.iter().chain(&layer) {
+        for finding in analysis.chunk_findings(chunk).chain(&layer) {
             let range = positions.range(&finding.range);
             if !overlaps(range, request.range) && !in_context(range, finding.rule) {
                 continue;
@@ -306,7 +306,7 @@ const FIX_ALL_TITLE: &str = "Fix all safe gitops-ls problems";
 fn lazy_fix_all(analysis: &DocAnalysis, request: &Request) -> Option<CodeAction> {
     let any = analysis.chunks.iter().any(|chunk| {
         let layer = analysis.layer_findings_in(chunk);
-        let mut findings = chunk.data.findings.iter().chain(&layer);
+        let mut findings = analysis.chunk_findings(chunk).chain(&layer);
         findings.any(|f| f.fixes.iter().any(|fix| analysis.fix_is_safe(f, fix)))
     });
     any.then(|| CodeAction {
@@ -339,7 +339,7 @@ pub fn fix_all(analysis: &DocAnalysis, request: &Request) -> Option<CodeAction> 
     for chunk in &analysis.chunks {
         let mut positions = analysis.positions(chunk);
         let layer = analysis.layer_findings_in(chunk);
-        for finding in chunk.data.findings.iter().chain(&layer) {
+        for finding in analysis.chunk_findings(chunk).chain(&layer) {
             let safe = finding
                 .fixes
                 .iter()

@@ -8,7 +8,9 @@
 
 use std::path::{Path, PathBuf};
 
-use gitops_ls_analysis::gitops::{self, AgreedImage, BaseChange, FileSource, WorkspaceIndex};
+use gitops_ls_analysis::gitops::{
+    self, AgreedImage, BaseChange, FileSource, MergedContainer, WorkspaceIndex,
+};
 use gitops_ls_analysis::k8s::EffectivePolicy;
 use gitops_ls_analysis::text::{LineIndex, TextRange};
 use gitops_ls_analysis::{rules, Finding, Fix, RelatedLocation, Severity};
@@ -34,6 +36,9 @@ pub struct GitopsLayer {
     /// The directory of the kustomization that lists this file as a patch: its default
     /// pull-policy fixes are not safe.
     pub patch_of: Option<String>,
+    /// In a patch file, the containers merged into one that sets a pull policy: their
+    /// `implicit-pull-policy` findings (and policy hints) are set aside.
+    pub merged: Vec<MergedContainer>,
 }
 
 impl GitopsLayer {
@@ -81,8 +86,15 @@ pub fn compute(
         |_: &Path, id: &str| rules::rule(id).map_or(Severity::Off, |rule| config.severity(rule));
     let root = index.root().to_path_buf();
     let mut findings = gitops::findings_in(index, source, &root, path, &severity_of);
+    let patch_of = patched_by(index, path);
+    let merged = if patch_of.is_some() {
+        index.patch_containers_with_base_policy(path, &analysis.text, source)
+    } else {
+        Vec::new()
+    };
     let mut layer = GitopsLayer {
-        patch_of: patched_by(index, path),
+        patch_of,
+        merged,
         ..GitopsLayer::default()
     };
     // A manifest kustomize overlays include, or a chart template HelmReleases render.

@@ -301,6 +301,22 @@ pub fn gitops_section(
             let _ = writeln!(out, "- … and {} more", lines.len() - MAX_OVERLAY_LINES);
         }
     }
+    if let Some(kustomization) = index.patch_of(file) {
+        let merged = index.patch_containers_with_base_policy(file, text, source);
+        if let Some(merged) = merged.iter().find(|m| overlaps(&m.image_range)) {
+            let name = merged.label.name.as_deref().unwrap_or("?");
+            let _ = writeln!(
+                out,
+                "**Kustomize patch** (listed by {}): merged into container `{name}` of {} in \
+                 {}, which sets `imagePullPolicy: {}`. The build keeps that policy; the \
+                 default above is this patch's alone.",
+                relative(&kustomization, roots),
+                merged.label.object,
+                relative(&merged.base_file, roots),
+                merged.base_policy
+            );
+        }
+    }
     if let Some(chart_dir) = index.chart_of(file) {
         let chart = ChartContext::load(chart_dir, source);
         let helm = helm_images(text, &chart);

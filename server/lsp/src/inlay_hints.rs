@@ -33,10 +33,20 @@ pub fn inlay_hints(analysis: &DocAnalysis, range: Range) -> Vec<InlayHint> {
         .gitops
         .as_ref()
         .is_some_and(|layer| layer.patch_of.is_some());
+    // A patch container merged into one with a policy has no default to show.
+    let merged_lines: Vec<u32> = analysis.gitops.as_ref().map_or(Vec::new(), |layer| {
+        let merged = layer.merged.iter();
+        merged
+            .map(|m| analysis.position_at(m.image_range.start).line)
+            .collect()
+    });
     for chunk in analysis.chunks_in(range) {
         for hint in &chunk.data.hints {
             let mut hint = hint.clone();
             hint.position.line += chunk.start_line;
+            if merged_lines.contains(&hint.position.line) {
+                continue;
+            }
             if is_patch || overlay_lines.contains(&hint.position.line) {
                 hint.text_edits = None;
             }

@@ -18,6 +18,7 @@ use std::ops::Range as TextRange;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
+use gitops_ls_analysis::gitops;
 use gitops_ls_analysis::text::LineIndex;
 use gitops_ls_analysis::yaml::{mask_template_actions, split_documents, YamlFile};
 use gitops_ls_analysis::{analyze, Analysis, Finding, MAX_FILE_BYTES};
@@ -239,11 +240,42 @@ impl DocAnalysis {
         let mut out = self.extra_diagnostics.clone();
         out.extend_from_slice(self.gitops_diagnostics());
         for chunk in &self.chunks {
-            for diagnostic in &chunk.data.diagnostics {
+            for diagnostic in self.chunk_diagnostics(chunk) {
                 out.push(shifted_diagnostic(diagnostic, chunk.start_line));
             }
         }
         out
+    }
+
+    /// The findings of a chunk that the index layer does not set aside (an
+    /// `implicit-pull-policy` of a patch container merged into one with a policy).
+    pub fn chunk_findings<'a>(&'a self, chunk: &'a Chunk) -> impl Iterator<Item = &'a Finding> {
+        chunk
+            .data
+            .findings
+            .iter()
+            .filter(move |finding| !self.is_moot(finding))
+    }
+
+    /// The diagnostics of a chunk's [`Self::chunk_findings`], positions local to the chunk.
+    pub fn chunk_diagnostics<'a>(
+        &'a self,
+        chunk: &'a Chunk,
+    ) -> impl Iterator<Item = &'a Diagnostic> {
+        // One diagnostic per finding, in order.
+        let data = &chunk.data;
+        let paired = data.findings.len() == data.diagnostics.len();
+        data.diagnostics
+            .iter()
+            .enumerate()
+            .filter(move |(index, _)| !(paired && self.is_moot(&data.findings[*index])))
+            .map(|(_, diagnostic)| diagnostic)
+    }
+
+    fn is_moot(&self, finding: &Finding) -> bool {
+        self.gitops
+            .as_ref()
+            .is_some_and(|layer| gitops::moot_in_patch_file(finding, &layer.merged))
     }
 
     /// Whether publishing `other` would tell the client nothing new: the same version, the
@@ -258,6 +290,8 @@ impl DocAnalysis {
                 .all(|(a, b)| a.start_line == b.start_line && Arc::ptr_eq(&a.data, &b.data))
             && self.extra_diagnostics == other.extra_diagnostics
             && self.gitops_diagnostics() == other.gitops_diagnostics()
+            && self.gitops.as_ref().map(|layer| &layer.merged)
+                == other.gitops.as_ref().map(|layer| &layer.merged)
     }
 
     pub fn diagnostic_count(&self) -> usize {
@@ -266,7 +300,7 @@ impl DocAnalysis {
             + self
                 .chunks
                 .iter()
-                .map(|chunk| chunk.data.diagnostics.len())
+                .map(|chunk| self.chunk_diagnostics(chunk).count())
                 .sum::<usize>()
     }
 }
@@ -330,7 +364,7 @@ impl Serialize for PublishedDiagnostics<'_> {
             seq.serialize_element(diagnostic)?;
         }
         for chunk in &analysis.chunks {
-            for diagnostic in &chunk.data.diagnostics {
+            for diagnostic in analysis.chunk_diagnostics(chunk) {
                 seq.serialize_element(&Shifted(diagnostic, chunk.start_line))?;
             }
         }

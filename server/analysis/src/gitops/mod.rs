@@ -52,7 +52,7 @@ pub use kustomization::{
 };
 pub use kustomize_image::{apply, split_image, CompiledOverride, ImageMatcher, ImageOverride};
 pub use patches::{
-    demote_patch_file_fixes, patch_file_fix_title, unsafe_in_patch_file, EditedContainers,
-    ImageEdits, PatchedBy, UnappliedEdit,
+    demote_patch_file_fixes, moot_in_patch_file, patch_file_fix_title, unsafe_in_patch_file,
+    EditedContainers, ImageEdits, MergedContainer, PatchedBy, UnappliedEdit,
 };
 pub use workspace::{DeployerRef, FileSource, OverlayChain, WorkspaceIndex};

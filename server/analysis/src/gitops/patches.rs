@@ -14,8 +14,9 @@ use std::rc::Rc;
 
 use super::effective::EffectiveImage;
 use super::workspace::{normalize, FileSource, OverlayChain, WorkspaceIndex};
-use crate::finding::Finding;
-use crate::text::TextRange;
+use crate::finding::{ContainerLabel, Finding};
+use crate::k8s::{find_containers, Container};
+use crate::text::{LineIndex, TextRange};
 use crate::yaml::{Document, NodeId, NodeKind, YamlFile};
 
 /// The kustomization fields that edit the resources a build gathers and may write an
@@ -399,6 +400,122 @@ impl WorkspaceIndex {
     }
 }
 
+/// What a container of a patch is merged with: the object's kind and name, the list it
+/// is in (`spec.template.spec.containers`) and its name.
+type MergeKey = (String, String, String, String);
+
+fn merge_key(container: &Container) -> Option<MergeKey> {
+    let list = container
+        .path
+        .rsplit_once('[')
+        .map_or(container.path.as_str(), |(list, _)| list);
+    Some((
+        container.object.kind.clone(),
+        container.object.name.clone()?,
+        list.to_owned(),
+        container.display_name()?.to_owned(),
+    ))
+}
+
+/// A container of a patch file merged into a container that sets a pull policy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MergedContainer {
+    pub label: ContainerLabel,
+    /// Its `image` value in the patch file.
+    pub image_range: TextRange,
+    /// The `imagePullPolicy` of the container it is merged into, as written.
+    pub base_policy: String,
+    /// The manifest that holds that container.
+    pub base_file: PathBuf,
+}
+
+impl WorkspaceIndex {
+    /// The containers of the patch file `file` (contents `text`) that set no
+    /// `imagePullPolicy` while the container they are merged into, in the manifests the
+    /// listing kustomization gathers, sets one: `implicit-pull-policy` does not apply to
+    /// them. Manifests are read through `source`.
+    pub fn patch_containers_with_base_policy(
+        &self,
+        file: &Path,
+        text: &str,
+        source: &dyn FileSource,
+    ) -> Vec<MergedContainer> {
+        let Some(kustomization) = self.patch_of(file) else {
+            return Vec::new();
+        };
+        let containers_of = |text: &str| {
+            let parsed = YamlFile::parse(text);
+            let lines = LineIndex::new(text);
+            (0..parsed.documents.len())
+                .flat_map(|document| find_containers(text, &lines, &parsed, document))
+                .collect::<Vec<Container>>()
+        };
+        let unset: Vec<(MergeKey, MergedContainer)> = containers_of(text)
+            .into_iter()
+            .filter(|container| container.policy.is_none())
+            .filter_map(|container| {
+                let merged = MergedContainer {
+                    label: ContainerLabel {
+                        name: container.display_name().map(str::to_owned),
+                        path: container.path.clone(),
+                        object: container.object.label(),
+                    },
+                    image_range: container.image.as_ref()?.value_range.clone(),
+                    base_policy: String::new(),
+                    base_file: PathBuf::new(),
+                };
+                Some((merge_key(&container)?, merged))
+            })
+            .collect();
+        if unset.is_empty() {
+            return Vec::new();
+        }
+        let file = normalize(file);
+        let dir = kustomization.parent().unwrap_or(Path::new(""));
+        // The first manifest that sets a policy for the key wins (kustomize rejects two
+        // objects with the same kind and name in one build anyway).
+        let mut set: HashMap<MergeKey, (String, PathBuf)> = HashMap::new();
+        for manifest in self.manifests_under(dir) {
+            if manifest == file {
+                continue;
+            }
+            let Some(manifest_text) = source.read(&manifest) else {
+                continue;
+            };
+            for container in containers_of(&manifest_text) {
+                let Some(policy) = container.policy.as_ref() else {
+                    continue;
+                };
+                if let Some(key) = merge_key(&container) {
+                    let written = policy.text.clone().unwrap_or_default();
+                    set.entry(key).or_insert((written, manifest.clone()));
+                }
+            }
+        }
+        unset
+            .into_iter()
+            .filter_map(|(key, mut merged)| {
+                let (policy, manifest) = set.get(&key)?;
+                merged.base_policy = policy.clone();
+                merged.base_file = manifest.clone();
+                Some(merged)
+            })
+            .collect()
+    }
+}
+
+/// Whether `finding` is an `implicit-pull-policy` finding of one of the `merged`
+/// containers of [`WorkspaceIndex::patch_containers_with_base_policy`]: the merged container
+/// has a policy, so the finding does not hold.
+pub fn moot_in_patch_file(finding: &Finding, merged: &[MergedContainer]) -> bool {
+    unsafe_in_patch_file(finding)
+        && finding.container.as_ref().is_some_and(|label| {
+            merged
+                .iter()
+                .any(|m| m.label.object == label.object && m.label.path == label.path)
+        })
+}
+
 /// Whether the fixes of `finding` stop being safe in a patch file: inserting the default
 /// pull policy there would override the policy of the object the patch is merged into.
 pub fn unsafe_in_patch_file(finding: &Finding) -> bool {
@@ -644,5 +761,38 @@ spec:
             fixes.iter().any(|fix| fix.title.ends_with(demoted)),
             "{fixes:#?}"
         );
+    }
+
+    #[test]
+    fn patch_containers_merged_into_a_container_with_a_policy() {
+        let base = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  template:\n    spec:\n      containers:\n      - name: web\n        image: nginx:1.25\n        imagePullPolicy: Always\n      - name: cache\n        image: redis:7\n";
+        let patch = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  template:\n    spec:\n      containers:\n      - name: cache\n        image: redis:8\n      - name: sidecar\n        image: envoy:1\n      - name: web\n        image: nginx:1.27\n";
+        let files: HashMap<PathBuf, String> = [
+            ("/r/base/deploy.yaml", base),
+            ("/r/base/kustomization.yaml", "resources: [deploy.yaml]\n"),
+            (
+                "/r/dev/kustomization.yaml",
+                "resources: [../base]\npatches: [{path: web.yaml}]\n",
+            ),
+            ("/r/dev/web.yaml", patch),
+        ]
+        .into_iter()
+        .map(|(path, text)| (PathBuf::from(path), text.to_owned()))
+        .collect();
+        let index = WorkspaceIndex::build("/r", files.keys().cloned(), &files);
+        let found =
+            index.patch_containers_with_base_policy(Path::new("/r/dev/web.yaml"), patch, &files);
+        // Only `web`: `cache` has no policy in the base either, `sidecar` is new.
+        let names: Vec<_> = found.iter().map(|m| m.label.name.as_deref()).collect();
+        assert_eq!(names, [Some("web")]);
+        assert_eq!(found[0].label.path, "spec.template.spec.containers[2]");
+        assert_eq!(found[0].label.object, "Deployment/web");
+        assert_eq!(&patch[found[0].image_range.clone()], "nginx:1.27");
+        assert_eq!(found[0].base_policy, "Always");
+        assert_eq!(found[0].base_file, Path::new("/r/base/deploy.yaml"));
+        // The base itself is no patch.
+        assert!(index
+            .patch_containers_with_base_policy(Path::new("/r/base/deploy.yaml"), base, &files)
+            .is_empty());
     }
 }
