@@ -558,6 +558,49 @@ fn a_patch_container_merged_into_one_with_a_policy_is_not_reported() {
 }
 
 #[test]
+fn argocd_helm_parameters_that_change_a_rendered_default_are_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "charts/web/Chart.yaml",
+        "name: web\nappVersion: \"1.16.0\"\n",
+    );
+    write(
+        dir.path(),
+        "charts/web/values.yaml",
+        "image:\n  repository: nginx\n  tag: \"\"\n",
+    );
+    write(
+        dir.path(),
+        "charts/web/templates/deployment.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          image: \"{{ .Values.image.repository }}:{{ .Values.image.tag | default .Chart.AppVersion }}\"\n",
+    );
+    write(
+        dir.path(),
+        "apps/web.yaml",
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: web-dev\nspec:\n  source:\n    path: charts/web\n    helm:\n      parameters:\n        - name: image.tag\n          value: latest\n",
+    );
+    let (findings, _) = json_findings(dir.path(), &["."]);
+    let change: Vec<&Value> = findings
+        .iter()
+        .filter(|f| f["rule"] == "overlay-changes-policy")
+        .collect();
+    assert_eq!(change.len(), 1, "{findings:#?}");
+    assert!(change[0]["path"]
+        .as_str()
+        .unwrap()
+        .ends_with("apps/web.yaml"));
+    assert_eq!(change[0]["range"]["start"]["line"], 8);
+    assert!(
+        change[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("the default changes from IfNotPresent (values.yaml) to Always"),
+        "{change:#?}"
+    );
+}
+
+#[test]
 fn a_kustomization_without_extension_is_checked() {
     let dir = tempfile::tempdir().unwrap();
     let base = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n  - name: web\n    image: nginx:1.25\n    imagePullPolicy: IfNotPresent\n";

@@ -54,6 +54,7 @@ fn takes_part(index: &WorkspaceIndex, path: &Path) -> bool {
     index.kustomization(path).is_some()
         || patched_by(index, path).is_some()
         || !index.deployers_in(path).is_empty()
+        || !index.helm_sources_in(path).is_empty()
         || !index.chains_for(path).is_empty()
         || index.chart_of_values(path).is_some()
         || index

@@ -13,8 +13,9 @@ use std::path::{Path, PathBuf};
 
 use super::chain::AppliedStep;
 use super::effective::{effective_images, EffectiveImage};
-use super::helm::{helm_images, ChartContext};
+use super::helm::{helm_images, ChartContext, HelmValue};
 use super::helm_release::post_rendered_images;
+use super::helm_sources::chart_for_source;
 use super::kustomization::{is_kustomization_file_name, ImagesEntry};
 use super::patches::{ImageEdits, PatchedBy};
 use super::workspace::{normalize, FileSource, OverlayChain, WorkspaceIndex};
@@ -57,6 +58,7 @@ pub fn findings(
         }
     }
     let mut out = policy_change_findings(index, source, root, &manifests, severity_of, None);
+    out.extend(helm_values_findings(index, source, root, severity_of, None));
     for file in &kustomizations {
         out.extend(
             unused_entries(index, source, file, severity_of)
@@ -109,6 +111,13 @@ pub fn findings_in(
         }
     }
     let mut out = policy_change_findings(index, source, root, &manifests, severity_of, Some(&file));
+    out.extend(helm_values_findings(
+        index,
+        source,
+        root,
+        severity_of,
+        Some(&file),
+    ));
     if is_kustomization {
         out.extend(
             unused_entries(index, source, &file, severity_of)
@@ -199,6 +208,101 @@ fn policy_change_findings(
                     }],
                 },
             ));
+        }
+    }
+    out
+}
+
+/// `overlay-changes-policy` for the Argo CD / Flux objects that render a repository chart
+/// with values of their own ([`super::helm_sources`]): a templated container that renders
+/// no pull policy and whose default those values change (a `parameters` entry setting
+/// `image.tag=latest`). Reported on the object's `helm` (or `values`) key; only those in
+/// `only_in` when given.
+fn helm_values_findings(
+    index: &WorkspaceIndex,
+    source: &dyn FileSource,
+    root: &Path,
+    severity_of: SeverityOf,
+    only_in: Option<&Path>,
+) -> Vec<(PathBuf, Finding)> {
+    let mut out = Vec::new();
+    let charts: HashSet<&Path> = index.charts().into_iter().collect();
+    for (file, found) in index.all_helm_sources() {
+        if only_in.is_some_and(|only| only != file) {
+            continue;
+        }
+        let severity = severity_of(file, OVERLAY_CHANGES_POLICY);
+        let chart_dir = normalize(&index.root().join(found.path.trim_start_matches('/')));
+        if severity == Severity::Off || !charts.contains(chart_dir.as_path()) {
+            continue;
+        }
+        let values = ChartContext::load(&chart_dir, source);
+        let (deployed, _) = chart_for_source(&chart_dir, found, source);
+        for template in index.chart_templates(&chart_dir) {
+            let Some(text) = source.read(&template) else {
+                continue;
+            };
+            let before = helm_images(&text, &values);
+            let after = helm_images(&text, &deployed);
+            for (was, now) in before.iter().zip(&after) {
+                let (
+                    EffectivePolicy::Default { policy: from, .. },
+                    EffectivePolicy::Default { policy: to, .. },
+                ) = (&was.policy, &now.policy)
+                else {
+                    continue;
+                };
+                let HelmValue::Resolved {
+                    value: Some(image), ..
+                } = &now.image
+                else {
+                    continue;
+                };
+                if from == to || was.container_path != now.container_path {
+                    continue;
+                }
+                let container = now.container_name.as_deref().unwrap_or("?");
+                let name = found.name.as_deref().unwrap_or("(unnamed)");
+                out.push((
+                    file.to_owned(),
+                    Finding {
+                        rule: OVERLAY_CHANGES_POLICY,
+                        severity,
+                        message: format!(
+                            "with the values of {} {name} ({}), container {container} ({} in \
+                             {}) renders \"{image}\" and no imagePullPolicy: the default \
+                             changes from {} (values.yaml) to {}",
+                            found.kind.kind_name(),
+                            found.values_label(),
+                            now.object,
+                            short(&template, root),
+                            from.as_str(),
+                            to.as_str(),
+                        ),
+                        range: found.range.clone(),
+                        container: Some(ContainerLabel {
+                            name: now.container_name.clone(),
+                            path: now.container_path.clone(),
+                            object: now.object.clone(),
+                        }),
+                        fixes: Vec::new(),
+                        related: now
+                            .image_range
+                            .clone()
+                            .map(|range| RelatedLocation {
+                                file: Some(template.clone()),
+                                range,
+                                message: format!(
+                                    "container {container} renders its image here; \
+                                     {} with values.yaml alone",
+                                    from.as_str()
+                                ),
+                            })
+                            .into_iter()
+                            .collect(),
+                    },
+                ));
+            }
         }
     }
     out

@@ -16,6 +16,7 @@ use super::deployers::DeployerKind;
 use super::helm::{ChartContext, ValuesLayer};
 use super::workspace::{normalize, FileSource, WorkspaceIndex};
 use crate::k8s::kinds::api_group;
+use crate::text::TextRange;
 use crate::yaml::{Document, NodeId, YamlFile};
 
 /// One object rendering a chart of the repository with its own values.
@@ -33,6 +34,9 @@ pub struct HelmSource {
     pub values: Vec<ValuesSource>,
     /// Settings that change the values but are not applied here, as written.
     pub not_applied: Vec<String>,
+    /// Where the values are set: the Argo CD `helm` key, or the HelmRelease's `values` (else
+    /// `spec`) key.
+    pub range: TextRange,
 }
 
 /// One set of values an object merges over the chart's.
@@ -74,10 +78,11 @@ pub fn find_helm_sources(file: &YamlFile) -> Vec<HelmSource> {
                 let many = doc.get(spec, "sources").map(|s| doc.items(s).to_vec());
                 for source in single.chain(many.unwrap_or_default()) {
                     let (Some(path), Some(helm)) =
-                        (doc.get_str(source, "path"), doc.get(source, "helm"))
+                        (doc.get_str(source, "path"), doc.get_entry(source, "helm"))
                     else {
                         continue;
                     };
+                    let (helm, range) = (helm.value, doc.node(helm.key).span.clone());
                     if doc.get(source, "chart").is_some() {
                         continue;
                     }
@@ -88,6 +93,7 @@ pub fn find_helm_sources(file: &YamlFile) -> Vec<HelmSource> {
                         path: path.to_owned(),
                         values: Vec::new(),
                         not_applied: Vec::new(),
+                        range,
                     };
                     argocd_values(shared, index, doc, helm, &mut found);
                     if !found.values.is_empty() || !found.not_applied.is_empty() {
@@ -112,6 +118,11 @@ pub fn find_helm_sources(file: &YamlFile) -> Vec<HelmSource> {
                     path: path.to_owned(),
                     values: Vec::new(),
                     not_applied: Vec::new(),
+                    range: doc
+                        .get_entry(spec, "values")
+                        .or_else(|| doc.get_entry(root, "spec"))
+                        .map(|entry| doc.node(entry.key).span.clone())
+                        .unwrap_or_default(),
                 };
                 for field in ["valuesFrom", "chart.spec.valuesFiles"] {
                     let keys: Vec<&str> = field.split('.').collect();
@@ -305,6 +316,15 @@ fn quoted(value: &str) -> String {
 }
 
 impl WorkspaceIndex {
+    /// The objects of `file` that render a repository chart with values of their own.
+    pub fn helm_sources_in(&self, file: &Path) -> Vec<&HelmSource> {
+        let file = normalize(file);
+        self.all_helm_sources()
+            .filter(|(holder, _)| *holder == file)
+            .map(|(_, found)| found)
+            .collect()
+    }
+
     /// The objects that render the chart in `chart_dir` with values of their own, with
     /// the files that hold them.
     pub fn helm_sources_of(&self, chart_dir: &Path) -> Vec<(&Path, &HelmSource)> {
@@ -549,5 +569,47 @@ spec:
             set.to_yaml(),
             "\"a\":\n  \"b\": true\n  \"c\": \"017\"\n  \"d\": 42\n  \"e\": \"42\"\n\"f\": \"say \\\"hi\\\"\"\n"
         );
+    }
+
+    #[test]
+    fn values_that_change_a_rendered_default_are_reported_on_the_object() {
+        use crate::finding::Severity;
+        use crate::gitops::findings::{findings, findings_in};
+        let app = "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: web-dev}\nspec:\n  source:\n    path: charts/web\n    helm:\n      parameters: [{name: image.tag, value: latest}]\n---\napiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: web-prod}\nspec:\n  source:\n    path: charts/web\n    helm:\n      parameters: [{name: image.tag, value: \"1.27\"}]\n";
+        let files = repo(&[("/r/apps/web.yaml", app)]);
+        let mut index = WorkspaceIndex::build("/r", files.keys().cloned(), &files);
+        index.scan_deployers(&files);
+        let found = findings(&index, &files, Path::new("/r"), &|_, _| Severity::Warning);
+        // Only web-dev: 1.16.0 (appVersion) → latest turns IfNotPresent into Always.
+        assert_eq!(found.len(), 1, "{found:#?}");
+        let (file, finding) = &found[0];
+        assert_eq!(file, Path::new("/r/apps/web.yaml"));
+        assert_eq!(finding.rule, "overlay-changes-policy");
+        assert_eq!(&app[finding.range.clone()], "helm");
+        assert!(finding.range.start < app.find("web-prod").unwrap());
+        assert!(
+            finding.message.contains(
+                "with the values of Application web-dev (helm.parameters), container web \
+                 (Deployment/web in charts/web/templates/deployment.yaml) renders \
+                 \"nginx:latest\" and no imagePullPolicy: the default changes from \
+                 IfNotPresent (values.yaml) to Always"
+            ),
+            "{}",
+            finding.message
+        );
+        assert_eq!(
+            finding.related[0].file.as_deref(),
+            Some(Path::new("/r/charts/web/templates/deployment.yaml"))
+        );
+        // The editor publishes it with the Application's file.
+        let in_file = findings_in(
+            &index,
+            &files,
+            Path::new("/r"),
+            Path::new("/r/apps/web.yaml"),
+            &|_, _| Severity::Warning,
+        );
+        assert_eq!(in_file.len(), 1);
+        assert!(findings(&index, &files, Path::new("/r"), &|_, _| Severity::Off).is_empty());
     }
 }

@@ -1,6 +1,8 @@
 //! `overlay-changes-policy`: a kustomize overlay (or an Argo CD / Flux override) rewrites
 //! the image of a container that writes no `imagePullPolicy`, and the API-server default
-//! changes with it (`newTag: latest` turns IfNotPresent into Always).
+//! changes with it (`newTag: latest` turns IfNotPresent into Always). Also: the Helm values
+//! an Argo CD Application or Flux HelmRelease sets change what a chart template renders
+//! in the same way.
 //!
 //! Cross-file: it needs the workspace index, so it is computed by
 //! [`crate::gitops::findings`] (called by `gitops-ls check` and the language server), not
@@ -13,14 +15,16 @@ pub static RULE: Rule = Rule {
     meta: RuleMeta {
         id: crate::gitops::findings::OVERLAY_CHANGES_POLICY,
         default_severity: Severity::Warning,
-        summary: "A kustomize overlay changes the default pull policy of a container that sets \
-                  none",
+        summary: "A kustomize overlay (or GitOps Helm values) changes the default pull policy of \
+                  a container that sets none",
         rationale: "Kubernetes derives the default imagePullPolicy from the image that is \
                     deployed, not from the one written in the base: an overlay entry with \
                     `newTag: latest` makes a base container that relied on IfNotPresent pull \
                     on every start (Always), and pinning a `latest` base to a version does the \
-                    opposite. Reported on the `images:` entry; set the policy explicitly in \
-                    the base, or pick another tag.",
+                    opposite. The same holds for the Helm values an Argo CD Application or \
+                    Flux HelmRelease sets over a chart's values.yaml. Reported on the \
+                    `images:` entry (or the object's `helm` / `values` key); set the policy \
+                    explicitly in the base, or pick another tag.",
         options: "",
     },
     check,
