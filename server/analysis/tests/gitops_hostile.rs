@@ -1296,9 +1296,8 @@ fn broken_template_actions() {
         // A `-}}` trims text after the value (here the line break): the policy is not
         // rendered alone, so it is unknown and nothing is blamed on it.
         ("          image: \"{{ .Values.image.repository }}:{{ .Values.image.tag }}\"\n          imagePullPolicy: {{ .Values.image.pullPolicy }}{{- /* trimmed */ -}}\n", vec![("helm-values-empty-tag", "\"\"")]),
-        // A comment holding `}}`: Go ends it at `*/}}`, the model at the first `}}`, and
-        // the line left is not YAML: quiet (a finding missed, never a false one).
-        ("          {{/* image: {{ .Values.image.tag }} */}}\n          image: \"{{ .Values.image.repository }}:{{ .Values.image.tag }}\"\n          imagePullPolicy: {{ .Values.image.pullPolicy }}\n", vec![]),
+        // A comment holding `}}`: Go ends it at `*/}}`, and so does the model.
+        ("          {{/* image: {{ .Values.image.tag }} */}}\n          image: \"{{ .Values.image.repository }}:{{ .Values.image.tag }}\"\n          imagePullPolicy: {{ .Values.image.pullPolicy }}\n", vec![("helm-values-pull-policy", "always"), ("helm-values-empty-tag", "\"\"")]),
         ("          image: \"{{ .Values.image.repository }}{{/* unterminated }}\"\n          imagePullPolicy: {{ .Values.image.pullPolicy }}\n", vec![("helm-values-pull-policy", "always")]),
         // Only openers, and stray closers.
         ("          image: {{{{{{{{{{{{\n", vec![]),

@@ -6,7 +6,7 @@ mod template;
 mod tree;
 
 pub use parse::{parse_documents, split_documents};
-pub use template::{contains_template_expression, mask_template_actions, MaskedText};
+pub use template::{action_close, contains_template_expression, mask_template_actions, MaskedText};
 pub use tree::{
     Comment, Document, DuplicateKey, MapEntry, Node, NodeId, NodeKind, ScalarStyle, SyntaxError,
 };

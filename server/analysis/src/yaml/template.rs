@@ -39,14 +39,51 @@ fn action_ranges(text: &str) -> Vec<TextRange> {
     let mut from = 0;
     while let Some(open) = text[from..].find("{{") {
         let start = from + open;
-        let Some(close) = text[start + 2..].find("}}") else {
+        let Some(close) = action_close(text, start) else {
             break;
         };
-        let end = start + 2 + close + 2;
+        let end = close + 2;
         ranges.push(start..end);
         from = end;
     }
     ranges
+}
+
+/// The offset of the `}}` that closes the action opened by the `{{` at `open`, as Go's
+/// template lexer finds it: a `}}` inside a comment (`{{/* … */}}`), a quoted string, a
+/// raw string or a character constant does not close it. An action Go cannot lex (an
+/// unterminated comment or raw string) ends at its first `}}`, so that one broken action
+/// does not hide the rest of the file. `None` when no `}}` follows.
+pub fn action_close(text: &str, open: usize) -> Option<usize> {
+    lexed_action_close(text, open)
+        .or_else(|| text[open + 2..].find("}}").map(|close| open + 2 + close))
+}
+
+fn lexed_action_close(text: &str, open: usize) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut at = open + 2;
+    // `{{- /* … */ -}}`: a comment runs to its `*/`, then the delimiter follows.
+    let body = text[at..].trim_start_matches('-').trim_start();
+    if body.starts_with("/*") {
+        let comment = text.len() - body.len();
+        let end = text[comment + 2..].find("*/")? + comment + 4;
+        return text[end..].find("}}").map(|close| end + close);
+    }
+    while at + 1 < bytes.len() {
+        match bytes[at] {
+            b'}' if bytes[at + 1] == b'}' => return Some(at),
+            quote @ (b'"' | b'\'') => {
+                at += 1;
+                while at < bytes.len() && bytes[at] != quote && bytes[at] != b'\n' {
+                    at += if bytes[at] == b'\\' { 2 } else { 1 };
+                }
+            }
+            b'`' => at += text[at + 1..].find('`')? + 1,
+            _ => {}
+        }
+        at += 1;
+    }
+    None
 }
 
 /// Byte ranges of the lines of `text`, without their line breaks.
@@ -283,6 +320,28 @@ mod tests {
     fn leaves_plain_yaml_and_unclosed_actions_alone() {
         assert!(!mask_template_actions("a: b\n").has_actions());
         assert!(!mask_template_actions("a: {{ b\n").has_actions());
+    }
+
+    #[test]
+    fn closing_braces_in_comments_and_strings_do_not_end_the_action() {
+        fn close(text: &str) -> Option<&str> {
+            action_close(text, 0).map(|at| &text[at..])
+        }
+        assert_eq!(close("{{/* a }} b */}} x"), Some("}} x"));
+        assert_eq!(close("{{- /* }} */ -}} x"), Some("}} x"));
+        assert_eq!(close("{{ printf \"}}\" }} x"), Some("}} x"));
+        assert_eq!(close("{{ printf `}}` }} x"), Some("}} x"));
+        assert_eq!(close("{{ '}' }} x"), Some("}} x"));
+        assert_eq!(close("{{ \"a\\\"}}\" }} x"), Some("}} x"));
+        assert_eq!(close("{{ .a }}"), Some("}}"));
+        // Go cannot lex these: the first `}}` ends them.
+        assert_eq!(close("{{/* }} x"), Some("}} x"));
+        assert_eq!(close("{{ `}} x"), Some("}} x"));
+        assert_eq!(close("{{ .a "), None);
+        // A string that does not close on its line stops at the line's end.
+        assert_eq!(close("{{ \"a\n}}"), Some("}}"));
+        let src = "image: {{/* {{ .x }} */}}{{ .Values.image }}\nname: n\n";
+        assert_eq!(action_ranges(src).len(), 2);
     }
 
     #[test]

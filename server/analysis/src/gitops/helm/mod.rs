@@ -27,7 +27,7 @@ use super::workspace::FileSource;
 use crate::image::{default_pull_policy, PullPolicy};
 use crate::k8s::{find_containers, EffectivePolicy, Field, UnknownPolicy};
 use crate::text::{LineIndex, TextRange};
-use crate::yaml::{contains_template_expression, Document, NodeId, YamlFile};
+use crate::yaml::{action_close, contains_template_expression, Document, NodeId, YamlFile};
 
 impl ChartContext {
     /// Reads `values.yaml` and `Chart.yaml` of the chart in `chart_dir`.
@@ -137,7 +137,7 @@ impl ActionStates {
         };
         let mut at = 0;
         while let Some(open) = text[at..].find("{{").map(|open| at + open) {
-            let Some(close) = text[open..].find("}}").map(|close| open + close) else {
+            let Some(close) = action_close(text, open) else {
                 break;
             };
             out.states.push(step(&text[open + 2..close]));

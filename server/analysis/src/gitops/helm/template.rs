@@ -4,6 +4,7 @@
 
 use super::values::{ChartContext, GoValue, ValueError};
 use crate::text::TextRange;
+use crate::yaml::action_close;
 
 /// A `.Values` / `.Chart` reference the rendering used.
 #[derive(Debug, Clone, PartialEq)]
@@ -35,10 +36,7 @@ pub fn render(source: &str, chart: &ChartContext) -> Result<Rendered, String> {
     let mut rest = source;
     let mut trim_next = false;
     while let Some(open) = rest.find("{{") {
-        let close = rest[open..]
-            .find("}}")
-            .map(|at| open + at)
-            .ok_or("unclosed template action")?;
+        let close = action_close(rest, open).ok_or("unclosed template action")?;
         let literal = take_literal(&rest[..open], trim_next)?;
         out.text.push_str(literal);
         let mut action = &rest[open + 2..close];
