@@ -437,5 +437,13 @@ fn hover_on_a_chart_template_lists_what_argocd_and_flux_values_deploy() {
         value.contains("web-prod (values-prod.yaml, helm.parameters): mirror/nginx:latest, Always"),
         "{value}"
     );
+    // An unsaved edit of an open values file counts too.
+    let prod = file_uri(&root.join("charts/web/values-prod.yaml"));
+    server.open_and_wait(&prod, "image:\n  repository: edited/nginx\n");
+    let value = hover_value(&mut server, &template, 9, 12);
+    assert!(
+        value.contains("web-prod (values-prod.yaml, helm.parameters): edited/nginx:latest, Always"),
+        "{value}"
+    );
     server.shutdown();
 }

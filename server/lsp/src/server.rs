@@ -685,12 +685,15 @@ impl Inner {
     }
 }
 
-/// Kustomizations and chart files: the open documents whose unsaved edits the GitOps
+/// Kustomizations and chart files (`Chart.yaml`, `values.yaml` and the `values-prod.yaml`
+/// kind that Argo CD `valueFiles` name): the open documents whose unsaved edits the GitOps
 /// index reads instead of the disk.
 fn is_gitops_input(path: &Path) -> bool {
     let name = path.file_name().and_then(|name| name.to_str());
     name.is_some_and(|name| {
-        is_kustomization_file_name(name) || name == "values.yaml" || name == "Chart.yaml"
+        let values_file =
+            name.starts_with("values") && (name.ends_with(".yaml") || name.ends_with(".yml"));
+        is_kustomization_file_name(name) || values_file || name == "Chart.yaml"
     })
 }
 
