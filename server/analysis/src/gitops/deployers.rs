@@ -194,19 +194,52 @@ pub fn may_declare_deployer(text: &str) -> bool {
     })
 }
 
+/// One object of a YAML file, as the Argo CD / Flux readers look at it.
+pub(crate) struct ObjectHead<'a> {
+    /// The document's index in the file.
+    pub index: usize,
+    pub doc: &'a Document,
+    pub root: NodeId,
+    /// The API group of `apiVersion` (`argoproj.io`).
+    pub group: &'a str,
+    pub kind: &'a str,
+    /// `metadata.name`.
+    pub name: Option<String>,
+}
+
+/// The documents of `file` whose root is a mapping.
+pub(crate) fn object_heads(file: &YamlFile) -> impl Iterator<Item = ObjectHead<'_>> {
+    file.documents
+        .iter()
+        .enumerate()
+        .filter_map(|(index, doc)| {
+            let root = doc.root.filter(|&root| doc.is_mapping(root))?;
+            Some(ObjectHead {
+                index,
+                doc,
+                root,
+                group: api_group(doc.get_str(root, "apiVersion").unwrap_or_default()),
+                kind: doc.get_str(root, "kind").unwrap_or_default(),
+                name: doc
+                    .get_path(root, &["metadata", "name"])
+                    .and_then(|n| doc.scalar(n))
+                    .map(str::to_owned),
+            })
+        })
+}
+
 /// Every Argo CD / Flux image override in a YAML file.
 pub fn find_deployer_images(file: &YamlFile) -> Vec<DeployerImages> {
     let mut out = Vec::new();
-    for (index, doc) in file.documents.iter().enumerate() {
-        let Some(root) = doc.root.filter(|&root| doc.is_mapping(root)) else {
-            continue;
-        };
-        let group = api_group(doc.get_str(root, "apiVersion").unwrap_or_default());
-        let kind = doc.get_str(root, "kind").unwrap_or_default();
-        let name = doc
-            .get_path(root, &["metadata", "name"])
-            .and_then(|n| doc.scalar(n))
-            .map(str::to_owned);
+    for ObjectHead {
+        index,
+        doc,
+        root,
+        group,
+        kind,
+        name,
+    } in object_heads(file)
+    {
         let new = |kind, path: Option<&str>| DeployerImages {
             kind,
             name: name.clone(),

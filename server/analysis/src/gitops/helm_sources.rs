@@ -12,10 +12,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use super::deployers::DeployerKind;
+use super::deployers::{object_heads, DeployerKind, ObjectHead};
 use super::helm::{ChartContext, ValuesLayer};
 use super::workspace::{normalize, FileSource, WorkspaceIndex};
-use crate::k8s::kinds::api_group;
 use crate::text::TextRange;
 use crate::yaml::{Document, NodeId, YamlFile};
 
@@ -59,16 +58,15 @@ pub fn find_helm_sources(file: &YamlFile) -> Vec<HelmSource> {
     // Inline values point into one shared copy of the file, made only when needed.
     let shared: OnceCell<Arc<YamlFile>> = OnceCell::new();
     let shared = || shared.get_or_init(|| Arc::new(file.clone()));
-    for (index, doc) in file.documents.iter().enumerate() {
-        let Some(root) = doc.root.filter(|&root| doc.is_mapping(root)) else {
-            continue;
-        };
-        let group = api_group(doc.get_str(root, "apiVersion").unwrap_or_default());
-        let kind = doc.get_str(root, "kind").unwrap_or_default();
-        let name = doc
-            .get_path(root, &["metadata", "name"])
-            .and_then(|n| doc.scalar(n))
-            .map(str::to_owned);
+    for ObjectHead {
+        index,
+        doc,
+        root,
+        group,
+        kind,
+        name,
+    } in object_heads(file)
+    {
         let Some(spec) = doc.get(root, "spec") else {
             continue;
         };
