@@ -359,6 +359,17 @@ fn bundled_examples_report_what_the_readme_says() {
     }
 }
 
+/// `base/`: `deployment` and a kustomization listing it (no apiVersion / kind: still a
+/// kustomization).
+fn write_base(dir: &Path, deployment: &str) {
+    write(dir, "base/deployment.yaml", deployment);
+    write(
+        dir,
+        "base/kustomization.yaml",
+        "resources: [deployment.yaml]\n",
+    );
+}
+
 /// A Deployment of `nginx:1.25` with no pull policy, in `base/deployment.yaml`.
 const BASE_DEPLOYMENT: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n      - name: web\n        image: nginx:1.25\n";
 
@@ -366,13 +377,8 @@ const BASE_DEPLOYMENT: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\
 fn kustomize_overlays_are_checked_across_files() {
     let dir = tempfile::tempdir().unwrap();
     let base = BASE_DEPLOYMENT;
-    write(dir.path(), "base/deployment.yaml", base);
-    // No apiVersion / kind: still a kustomization, still linted.
-    write(
-        dir.path(),
-        "base/kustomization.yaml",
-        "resources: [deployment.yaml]\n",
-    );
+    // The base kustomization has no apiVersion / kind: still a kustomization, still linted.
+    write_base(dir.path(), base);
     let dev = "resources:\n  - ../../base\nimages:\n  - name: nginx\n    newTag: latest\n  - name: app\n    digest: \"12345\"\n";
     write(dir.path(), "overlays/dev/kustomization.yaml", dev);
     let (findings, output) = json_findings(dir.path(), &["--fail-on", "warning", "."]);
@@ -455,12 +461,7 @@ fn kustomize_overlays_are_checked_across_files() {
 fn an_overlay_patch_that_may_set_the_image_keeps_fix_from_pinning_the_base() {
     let dir = tempfile::tempdir().unwrap();
     let base = BASE_DEPLOYMENT;
-    write(dir.path(), "base/deployment.yaml", base);
-    write(
-        dir.path(),
-        "base/kustomization.yaml",
-        "resources: [deployment.yaml]\n",
-    );
+    write_base(dir.path(), base);
     // The patch sets the image itself: whatever the entries say, the build's image and
     // default come from it, which the check does not apply.
     let patch = BASE_DEPLOYMENT.replace("nginx:1.25", "nginx:1.27");
@@ -534,12 +535,7 @@ fn a_patch_container_merged_into_one_with_a_policy_is_not_reported() {
         "image: nginx:1.25\n",
         "image: nginx:1.25\n        imagePullPolicy: Always\n",
     );
-    write(dir.path(), "base/deployment.yaml", &base);
-    write(
-        dir.path(),
-        "base/kustomization.yaml",
-        "resources: [deployment.yaml]\n",
-    );
+    write_base(dir.path(), &base);
     // The patch adds a sidecar (reported) and re-images `web` (merged: keeps Always).
     let patch = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n      - name: web\n        image: nginx:1.27\n      - name: sidecar\n        image: envoy:1.30\n";
     write(dir.path(), "overlays/dev/web.yaml", patch);

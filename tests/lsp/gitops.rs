@@ -53,6 +53,22 @@ pub(crate) fn write_base(root: &Path) {
     );
 }
 
+/// Writes `charts/web/`: `Chart.yaml` (appVersion 1.16.0), `values.yaml` (nginx, empty tag,
+/// IfNotPresent) and [`TEMPLATE`].
+fn write_chart(root: &Path) {
+    write(
+        root,
+        "charts/web/Chart.yaml",
+        "name: web\nversion: 0.1.0\nappVersion: \"1.16.0\"\n",
+    );
+    write(
+        root,
+        "charts/web/values.yaml",
+        "image:\n  repository: nginx\n  pullPolicy: IfNotPresent\n  tag: \"\"\n",
+    );
+    write(root, "charts/web/templates/deployment.yaml", TEMPLATE);
+}
+
 /// A server with `root` as its workspace folder.
 pub(crate) fn start_in(root: &Path) -> Server {
     Server::start(Options {
@@ -77,17 +93,7 @@ fn hover_lists_the_image_per_overlay_and_from_helm_values() {
     write_base(root);
     write(root, "overlays/prod/kustomization.yaml", &overlay("1.27"));
     write(root, "overlays/dev/kustomization.yaml", &overlay("latest"));
-    write(
-        root,
-        "charts/web/Chart.yaml",
-        "name: web\nversion: 0.1.0\nappVersion: \"1.16.0\"\n",
-    );
-    write(
-        root,
-        "charts/web/values.yaml",
-        "image:\n  repository: nginx\n  pullPolicy: IfNotPresent\n  tag: \"\"\n",
-    );
-    write(root, "charts/web/templates/deployment.yaml", TEMPLATE);
+    write_chart(root);
 
     let mut server = start_in(root);
     let base = file_uri(&root.join("base/deployment.yaml"));
@@ -380,22 +386,12 @@ spec:
 fn hover_on_a_chart_template_lists_what_argocd_and_flux_values_deploy() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
-    write(
-        root,
-        "charts/web/Chart.yaml",
-        "name: web\nversion: 0.1.0\nappVersion: \"1.16.0\"\n",
-    );
-    write(
-        root,
-        "charts/web/values.yaml",
-        "image:\n  repository: nginx\n  pullPolicy: IfNotPresent\n  tag: \"\"\n",
-    );
+    write_chart(root);
     write(
         root,
         "charts/web/values-prod.yaml",
         "image:\n  repository: registry.local/nginx\n",
     );
-    write(root, "charts/web/templates/deployment.yaml", TEMPLATE);
     write(
         root,
         "apps/web.yaml",

@@ -300,19 +300,43 @@ fn flux_post_renderers_over_a_chart_in_the_repository() {
     server.shutdown();
 }
 
-/// A strategic-merge patch of the overlay sets the image of the base container.
-const WEB_PATCH: &str = "\
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-spec:
-  template:
-    spec:
-      containers:
-      - name: web
-        image: nginx:1.27-alpine
-";
+/// A strategic-merge patch of the overlay that sets the image of the base container: the
+/// base Deployment with another image.
+fn web_patch() -> String {
+    BASE_DEPLOYMENT.replace("nginx:1.25", "nginx:1.27-alpine")
+}
+
+/// The quick fixes offered for `diagnostic` of `uri`, asked again (up to 5 s) until `done`
+/// holds for them: the GitOps layer joins once the document is analysed with the index.
+fn quick_fixes_when(
+    server: &mut Server,
+    uri: &str,
+    diagnostic: &Value,
+    done: impl Fn(&[Value]) -> bool,
+) -> Vec<Value> {
+    let mut actions = Vec::new();
+    for _ in 0..50 {
+        actions = server
+            .request(
+                "textDocument/codeAction",
+                json!({"textDocument": {"uri": uri}, "range": diagnostic["range"],
+                       "context": {"diagnostics": [diagnostic], "only": ["quickfix"]}}),
+            )
+            .unwrap()
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        if done(&actions) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    actions
+}
+
+fn title(action: &Value) -> &str {
+    action["title"].as_str().unwrap()
+}
 
 #[test]
 fn an_overlay_patch_that_may_set_the_image_is_named_not_guessed() {
@@ -321,7 +345,7 @@ fn an_overlay_patch_that_may_set_the_image_is_named_not_guessed() {
     write_base(root);
     let overlay = "resources:\n  - ../../base\npatches:\n  - path: web.yaml\nimages:\n  - name: nginx\n    newTag: latest\n";
     write(root, "overlays/dev/kustomization.yaml", overlay);
-    write(root, "overlays/dev/web.yaml", WEB_PATCH);
+    write(root, "overlays/dev/web.yaml", &web_patch());
     let mut server = start_in(root);
     let base = file_uri(&root.join("base/deployment.yaml"));
     server.open(&base, BASE_DEPLOYMENT, 1);
@@ -355,78 +379,37 @@ fn an_overlay_patch_that_may_set_the_image_is_named_not_guessed() {
         "{found:#?}"
     );
     let implicit = with_code(&found, "implicit-pull-policy").clone();
-    let mut insert = Value::Null;
-    for _ in 0..50 {
-        let actions = server
-            .request(
-                "textDocument/codeAction",
-                json!({"textDocument": {"uri": base}, "range": implicit["range"],
-                       "context": {"diagnostics": [implicit], "only": ["quickfix"]}}),
-            )
-            .unwrap();
-        insert = actions
-            .as_array()
-            .unwrap()
+    let is_insert = |a: &&Value| title(a).starts_with("Insert `imagePullPolicy: IfNotPresent`");
+    let actions = quick_fixes_when(&mut server, &base, &implicit, |actions| {
+        actions
             .iter()
-            .find(|a| {
-                a["title"]
-                    .as_str()
-                    .unwrap()
-                    .starts_with("Insert `imagePullPolicy: IfNotPresent`")
-            })
-            .cloned()
-            .expect("the insertion is still offered");
-        if insert["isPreferred"] != true {
-            break;
-        }
-        // The GitOps layer joins once the index is built.
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
+            .filter(is_insert)
+            .all(|a| a["isPreferred"] != true)
+    });
+    let insert = actions
+        .iter()
+        .find(is_insert)
+        .expect("the insertion is still offered");
     assert!(
-        insert["title"]
-            .as_str()
-            .unwrap()
-            .ends_with("the `patches` of overlays/dev may set another image"),
+        title(insert).ends_with("the `patches` of overlays/dev may set another image"),
         "{insert:#?}"
     );
     assert_ne!(insert["isPreferred"], true, "{insert:#?}");
 
     // The patch file: inserting a default there would override the base's policy.
     let patch_uri = file_uri(&root.join("overlays/dev/web.yaml"));
-    server.open(&patch_uri, WEB_PATCH, 1);
+    server.open(&patch_uri, &web_patch(), 1);
     let found = diagnostics_where(&mut server, &patch_uri, |d| {
         d.iter().any(|d| d["code"] == "implicit-pull-policy")
     });
     let implicit = with_code(&found, "implicit-pull-policy").clone();
     let demoted =
         "this file is a patch of overlays/dev, merged into an object that may set its own policy";
-    let mut actions = Vec::new();
-    for _ in 0..50 {
-        actions = server
-            .request(
-                "textDocument/codeAction",
-                json!({"textDocument": {"uri": patch_uri}, "range": implicit["range"],
-                       "context": {"diagnostics": [implicit], "only": ["quickfix"]}}),
-            )
-            .unwrap()
-            .as_array()
-            .cloned()
-            .unwrap_or_default();
-        if actions
-            .iter()
-            .any(|a| a["title"].as_str().unwrap().ends_with(demoted))
-        {
-            break;
-        }
-        // The GitOps layer joins once the document is analysed with the index.
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
-    assert!(
-        actions
-            .iter()
-            .any(|a| a["title"].as_str().unwrap().ends_with(demoted)),
-        "{actions:#?}"
-    );
+    let is_demoted = |a: &Value| title(a).ends_with(demoted);
+    let actions = quick_fixes_when(&mut server, &patch_uri, &implicit, |actions| {
+        actions.iter().any(is_demoted)
+    });
+    assert!(actions.iter().any(is_demoted), "{actions:#?}");
     assert!(
         actions.iter().all(|a| a["isPreferred"] != true),
         "{actions:#?}"
@@ -446,14 +429,23 @@ fn an_overlay_patch_that_may_set_the_image_is_named_not_guessed() {
         "{hints:#?}"
     );
 
-    // The overlay: the entry's finding is held back, as the patch decides the image.
+    // The overlay: without the patch (unsaved), the entry changes the default…
     let dev = file_uri(&root.join("overlays/dev/kustomization.yaml"));
-    server.open(&dev, overlay, 1);
-    let found = diagnostics_where(&mut server, &dev, |_| true);
-    assert!(
-        found.iter().all(|d| d["code"] != "overlay-changes-policy"),
-        "{found:#?}"
-    );
+    let unpatched = overlay.replace("patches:\n  - path: web.yaml\n", "");
+    server.open(&dev, &unpatched, 1);
+    diagnostics_where(&mut server, &dev, |d| {
+        d.iter().any(|d| d["code"] == "overlay-changes-policy")
+    });
+    // …with it, the finding is held back, as the patch decides the image.
+    server.change(&dev, 2, json!([{"text": overlay}]));
+    let params = server.wait_notification("textDocument/publishDiagnostics", |p| {
+        p["uri"] == dev
+            && p["version"] == 2
+            && p["diagnostics"]
+                .as_array()
+                .is_some_and(|d| d.iter().all(|d| d["code"] != "overlay-changes-policy"))
+    });
+    assert_eq!(params["version"], 2);
     server.shutdown();
 }
 
@@ -476,10 +468,10 @@ fn a_patch_container_merged_into_one_with_a_policy_is_not_reported() {
         "overlays/dev/kustomization.yaml",
         "resources:\n  - ../../base\npatches:\n  - path: web.yaml\n",
     );
-    write(root, "overlays/dev/web.yaml", WEB_PATCH);
+    write(root, "overlays/dev/web.yaml", &web_patch());
     let mut server = start_in(root);
     let patch_uri = file_uri(&root.join("overlays/dev/web.yaml"));
-    server.open(&patch_uri, WEB_PATCH, 1);
+    server.open(&patch_uri, &web_patch(), 1);
     // The first publish may come before the index; the one with the layer drops it.
     let found = diagnostics_where(&mut server, &patch_uri, |d| {
         d.iter().all(|d| d["code"] != "implicit-pull-policy")

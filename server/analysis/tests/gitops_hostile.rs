@@ -636,7 +636,7 @@ fn catastrophic_regex_names() {
     ]);
     let index = index_of(&files);
     let (chains, images) = bounded("effective images", || {
-        index.effective_images(&path("base/deploy.yaml"), &deployment)
+        index.effective_images(&path("base/deploy.yaml"), &deployment, &files)
     });
     assert_eq!(chains.len(), 2);
     let overlay_images: Vec<(&str, &str)> = images
@@ -1495,11 +1495,12 @@ fn thousands_of_applications_with_helm_values() {
     let chart = path("chart");
     let sources = bounded("helm_sources_of", || index.helm_sources_of(&chart));
     assert_eq!(sources.len(), APPS);
+    let values = ChartContext::load(&chart, &files);
     let rendered = bounded("render every application", || {
         sources
             .iter()
             .map(|(_, found)| {
-                let (context, _) = chart_for_source(&chart, found, &files);
+                let (context, _) = chart_for_source(&values, &chart, found, &files);
                 match &helm_images(template, &context)[0].image {
                     HelmValue::Resolved { value, .. } => value.clone().unwrap_or_default(),
                     other => panic!("{other:?}"),
@@ -1513,6 +1514,6 @@ fn thousands_of_applications_with_helm_values() {
     let deepest = sources
         .iter()
         .find(|(_, f)| f.name.as_deref() == Some("app99"));
-    let (_, not_applied) = chart_for_source(&chart, deepest.unwrap().1, &files);
+    let (_, not_applied) = chart_for_source(&values, &chart, deepest.unwrap().1, &files);
     assert_eq!(not_applied, [format!("parameters: {}x", "a.".repeat(99))]);
 }

@@ -133,7 +133,7 @@ fn overlays_components_and_chains_in_memory() {
     ]);
     let index = index_of(&files);
     let (chains, images) =
-        index.effective_images(Path::new("base/deployment.yaml"), BASE_DEPLOYMENT);
+        index.effective_images(Path::new("base/deployment.yaml"), BASE_DEPLOYMENT, &files);
     let mut lines = summary(Path::new(""), &chains, &images);
     lines.sort();
     assert_eq!(
@@ -251,7 +251,7 @@ fn edits_cycles_and_file_name_preference() {
     // A new overlay is picked up without a rebuild.
     let new_overlay = "resources: [../app]\nimages: [{name: nginx, digest: 'sha256:1'}]\n";
     index.update_file(Path::new("new/kustomization.yaml"), Some(new_overlay));
-    let (chains, images) = index.effective_images(deploy, BASE_DEPLOYMENT);
+    let (chains, images) = index.effective_images(deploy, BASE_DEPLOYMENT, &files);
     let lines = summary(Path::new(""), &chains, &images);
     assert!(
         lines.contains(&"new web: nginx@sha256:1 IfNotPresent".to_owned()),
@@ -280,7 +280,7 @@ fn argocd_and_flux_overrides_in_memory() {
     let index = index_of(&files);
     assert_eq!(index.deployers_in(Path::new("apps/argo.yaml")).len(), 1);
     let (chains, images) =
-        index.effective_images(Path::new("base/deployment.yaml"), BASE_DEPLOYMENT);
+        index.effective_images(Path::new("base/deployment.yaml"), BASE_DEPLOYMENT, &files);
     let mut lines = summary(Path::new(""), &chains, &images);
     lines.sort();
     assert_eq!(
@@ -318,7 +318,7 @@ fn on_disk_fixtures() {
 
     let deployment = root.join("base/deployment.yaml");
     let text = fs::read_to_string(&deployment).unwrap();
-    let (chains, images) = index.effective_images(&deployment, &text);
+    let (chains, images) = index.effective_images(&deployment, &text, &DiskFiles);
     let mut lines = summary(&root, &chains, &images);
     lines.sort();
     let sha = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
@@ -360,7 +360,7 @@ fn on_disk_fixtures() {
     // The CronJob's containers are reached by the legacy filter only: one suffix.
     let cronjob = root.join("base/cronjob.yaml");
     let text = fs::read_to_string(&cronjob).unwrap();
-    let (chains, images) = index.effective_images(&cronjob, &text);
+    let (chains, images) = index.effective_images(&cronjob, &text, &DiskFiles);
     let lines = summary(&root, &chains, &images);
     assert!(
         lines.contains(
@@ -448,6 +448,8 @@ fn corpus_overlays_and_charts() {
     let mut tally: BTreeMap<&str, usize> = BTreeMap::new();
     let mut sample = Vec::new();
     let mut charts: HashMap<PathBuf, ChartContext> = HashMap::new();
+    // (manifest, field) of each result a patch, replacement or transformer may change.
+    let mut patched_by: Vec<(String, &'static str)> = Vec::new();
     for repo in repos {
         let mut repo_samples = 0;
         let files = list_files(&repo);
@@ -458,6 +460,12 @@ fn corpus_overlays_and_charts() {
         let kustomizations: Vec<PathBuf> =
             index.kustomization_files().map(Path::to_path_buf).collect();
         *tally.entry("kustomizations").or_default() += kustomizations.len();
+        *tally
+            .entry("kustomizations with patches, replacements or transformers")
+            .or_default() += kustomizations
+            .iter()
+            .filter(|k| !index.kustomization(k).unwrap().unapplied_edits.is_empty())
+            .count();
         for kustomization in &kustomizations {
             for usage in index.entry_usage(kustomization, &DiskFiles) {
                 let key = if usage.rewrites.is_empty() {
@@ -509,9 +517,18 @@ fn corpus_overlays_and_charts() {
                 continue;
             };
             *tally.entry("manifests in a kustomization").or_default() += 1;
-            let images = gitops_ls_analysis::gitops::effective_images(&text, &chains);
+            let images = index.patched_effective_images(&text, &chains, &DiskFiles);
             for effective in &images {
                 *tally.entry("container × overlay results").or_default() += 1;
+                if let Some(patched) = &effective.patched_by {
+                    *tally
+                        .entry("container × overlay results a patch may change")
+                        .or_default() += 1;
+                    patched_by.push((
+                        file.strip_prefix(&corpus).unwrap().display().to_string(),
+                        patched.field,
+                    ));
+                }
                 let chain = &chains[effective.chain];
                 if effective.changed() || (chain.is_root && repo_samples < 6) {
                     repo_samples += 1;
@@ -554,6 +571,34 @@ fn corpus_overlays_and_charts() {
         println!("{key}: {count}");
     }
     assert!(tally.get("kustomizations").copied().unwrap_or(0) > 50);
+    // The README's hand check: 54 kustomizations have fields that are not applied; the
+    // results held back sit behind KRM function `transformers` (which may do anything) or
+    // behind a patch file the overlay lists but the sample does not ship
+    // (anthropic-agent-sandbox's `params.yaml`); microservices-demo's components (env
+    // patches, `$patch: delete` of env items and objects) hold back none.
+    assert_eq!(
+        tally["kustomizations with patches, replacements or transformers"],
+        54
+    );
+    patched_by.sort();
+    patched_by.dedup();
+    println!("\n== held back by patches (manifest | field)\n{patched_by:#?}");
+    let sandbox = "kubernetes-engine-samples/ai-ml/anthropic-agent-sandbox/deploy/base";
+    let expected = [
+        (format!("{sandbox}/dispatcher.yaml"), "patches"),
+        (format!("{sandbox}/sandbox-template.yaml"), "patches"),
+        (format!("{sandbox}/stats-adapter.yaml"), "patches"),
+        (
+            "kustomize/functions/examples/injection-tshirt-sizes/local-resource/example-use.yaml"
+                .to_owned(),
+            "transformers",
+        ),
+        (
+            "kustomize/hack/krmFunctionBenchmark/example_tshirt/containerfn/data.yaml".to_owned(),
+            "transformers",
+        ),
+    ];
+    assert_eq!(patched_by, expected);
 }
 
 /// A synthetic repository of 5,000 files: 250 apps, each with a base of 14
@@ -616,7 +661,7 @@ fn synthetic_repository_timing() {
         .filter(|p| p.to_string_lossy().contains("/base/svc"))
         .collect();
     for path in &manifests {
-        let (_, images) = index.effective_images(path, &files[*path]);
+        let (_, images) = index.effective_images(path, &files[*path], &files);
         results += images.len();
     }
     let queried = started.elapsed();

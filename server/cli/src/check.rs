@@ -220,8 +220,7 @@ fn demote_fixes_that_change_overlays(
         if let Some(kustomization) = patch_files.get(&normalize(&file.path)) {
             findings.retain(|finding| !gitops::moot_in_patch_file(finding, &merged));
             let dir = kustomization.parent().unwrap_or(Path::new(""));
-            let label = dir.strip_prefix(root).unwrap_or(dir).display().to_string();
-            gitops::demote_patch_file_fixes(findings, &label);
+            gitops::demote_patch_file_fixes(findings, &index.short_path(dir));
         }
     }
 }

@@ -66,9 +66,7 @@ fn takes_part(index: &WorkspaceIndex, path: &Path) -> bool {
 /// patch.
 fn patched_by(index: &WorkspaceIndex, path: &Path) -> Option<String> {
     let kustomization = index.patch_of(path)?;
-    let dir = kustomization.parent().unwrap_or(Path::new(""));
-    let relative = dir.strip_prefix(index.root()).unwrap_or(dir);
-    Some(relative.display().to_string())
+    Some(index.short_path(kustomization.parent().unwrap_or(Path::new(""))))
 }
 
 /// The layer of the document at `path`, or `None` when it plays no part in the index.

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use gitops_ls_analysis::gitops::{
     chart_for_source, helm_images, post_rendered_images, ChartContext, DeployerEntry,
     DeployerEntryAt, DeployerKind, DeployerUsage, EffectiveImage, EntryRewrite, FileSource,
-    HelmImage, HelmValue, ImageEdits, OverlayChain, Unresolved, WorkspaceIndex,
+    HelmImage, HelmValue, MergedContainer, OverlayChain, Unresolved, WorkspaceIndex,
 };
 
 use gitops_ls_analysis::image::{default_pull_policy, PullPolicy};
@@ -269,12 +269,16 @@ const MAX_OVERLAY_LINES: usize = 12;
 /// What the kustomize overlays and the Helm chart of the workspace make of the hovered
 /// container: one line per overlay build (`overlays/prod: nginx:1.27 → IfNotPresent`), and
 /// for a chart template the image and policy rendered from `values.yaml`.
+/// `merged`: the patch containers of the document's GitOps layer (see
+/// [`WorkspaceIndex::patch_containers_with_base_policy`]), already worked out for its
+/// diagnostics.
 pub fn gitops_section(
     index: &WorkspaceIndex,
     roots: &[PathBuf],
     file: &Path,
     text: &str,
     target: &HoverTarget,
+    merged: &[MergedContainer],
     source: &dyn FileSource,
 ) -> Option<String> {
     let overlaps = |range: &std::ops::Range<usize>| {
@@ -282,8 +286,7 @@ pub fn gitops_section(
             && target.image_range.start < range.end.max(range.start + 1)
     };
     let mut out = String::new();
-    let (chains, mut images) = index.effective_images(file, text);
-    ImageEdits::new(index, source).mark(&chains, &mut images);
+    let (chains, images) = index.effective_images(file, text, source);
     let lines: Vec<String> = images
         .iter()
         .filter(|image| overlaps(&image.image_range))
@@ -302,7 +305,6 @@ pub fn gitops_section(
         }
     }
     if let Some(kustomization) = index.patch_of(file) {
-        let merged = index.patch_containers_with_base_policy(file, text, source);
         if let Some(merged) = merged.iter().find(|m| overlaps(&m.image_range)) {
             let name = merged.label.name.as_deref().unwrap_or("?");
             let _ = writeln!(
@@ -310,7 +312,7 @@ pub fn gitops_section(
                 "**Kustomize patch** (listed by {}): merged into container `{name}` of {} in \
                  {}, which sets `imagePullPolicy: {}`. The build keeps that policy; the \
                  default above is this patch's alone.",
-                relative(&kustomization, roots),
+                relative(kustomization, roots),
                 merged.label.object,
                 relative(&merged.base_file, roots),
                 merged.base_policy
@@ -333,7 +335,8 @@ pub fn gitops_section(
                 relative(chart_dir, roots),
                 helm_line(image)
             );
-            let deployed = helm_source_lines(index, roots, chart_dir, text, image, source);
+            let deployed =
+                helm_source_lines(index, roots, (chart_dir, &chart), text, image, source);
             if !deployed.is_empty() {
                 let _ = writeln!(out, "\nWith the values of Argo CD / Flux objects:\n");
                 for line in deployed.iter().take(MAX_OVERLAY_LINES) {
@@ -398,7 +401,7 @@ fn overlay_line(image: &EffectiveImage, chain: &OverlayChain, roots: &[PathBuf])
 fn helm_source_lines(
     index: &WorkspaceIndex,
     roots: &[PathBuf],
-    chart_dir: &Path,
+    (chart_dir, values): (&Path, &ChartContext),
     text: &str,
     image: &HelmImage,
     source: &dyn FileSource,
@@ -407,7 +410,7 @@ fn helm_source_lines(
         .helm_sources_of(chart_dir)
         .into_iter()
         .filter_map(|(file, found)| {
-            let (chart, not_applied) = chart_for_source(chart_dir, found, source);
+            let (chart, not_applied) = chart_for_source(values, chart_dir, found, source);
             let rendered = helm_images(text, &chart)
                 .into_iter()
                 .find(|other| other.image_range == image.image_range)?;

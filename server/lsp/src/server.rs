@@ -600,7 +600,19 @@ impl Inner {
             inner
                 .gitops
                 .with_index(&roots, &source, |index| {
-                    hover::gitops_section(index, &roots, &path, &analysis.text, &target, &source)
+                    let merged = analysis
+                        .gitops
+                        .as_ref()
+                        .map_or(&[][..], |layer| &layer.merged);
+                    hover::gitops_section(
+                        index,
+                        &roots,
+                        &path,
+                        &analysis.text,
+                        &target,
+                        merged,
+                        &source,
+                    )
                 })
                 .flatten()
         })

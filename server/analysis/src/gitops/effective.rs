@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use super::chain::{apply_chain, AppliedStep};
 use super::image_fields::image_fields;
-use super::patches::PatchedBy;
+use super::patches::{ImageEdits, PatchedBy};
 use super::workspace::{FileSource, OverlayChain, WorkspaceIndex};
 use crate::image::{default_pull_policy, PullPolicy};
 use crate::k8s::EffectivePolicy;
@@ -185,14 +185,29 @@ impl WorkspaceIndex {
     }
 
     /// [`effective_images`] of `text` (the contents of `file`) for every overlay that
-    /// includes `file`, with the chains the results index into.
+    /// includes `file`, with the chains the results index into and the patches that may
+    /// change them marked (patch files read through `source`).
     pub fn effective_images(
         &self,
         file: &Path,
         text: &str,
+        source: &dyn FileSource,
     ) -> (Vec<OverlayChain>, Vec<EffectiveImage>) {
         let chains = self.chains_for(file);
-        let images = effective_images(text, &chains);
+        let images = self.patched_effective_images(text, &chains, source);
         (chains, images)
+    }
+
+    /// [`effective_images`] of `text` for `chains`, each marked with the patch of its build
+    /// that may change it ([`EffectiveImage::patched_by`]).
+    pub fn patched_effective_images(
+        &self,
+        text: &str,
+        chains: &[OverlayChain],
+        source: &dyn FileSource,
+    ) -> Vec<EffectiveImage> {
+        let mut images = effective_images(text, chains);
+        ImageEdits::new(self, source).mark(chains, &mut images);
+        images
     }
 }

@@ -8,17 +8,17 @@
 //! - `unused-image-entry`: an `images:` entry that rewrites nothing in any build that runs
 //!   it, when every input of those builds is known.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use super::chain::AppliedStep;
-use super::effective::{effective_images, EffectiveImage};
-use super::helm::{helm_images, ChartContext, HelmValue};
+use super::effective::EffectiveImage;
+use super::helm::{helm_images, ChartContext, HelmImage, HelmValue};
 use super::helm_release::post_rendered_images;
-use super::helm_sources::chart_for_source;
+use super::helm_sources::{chart_for_source, HelmSource};
 use super::kustomization::{is_kustomization_file_name, ImagesEntry};
-use super::patches::{ImageEdits, PatchedBy};
-use super::workspace::{normalize, FileSource, OverlayChain, WorkspaceIndex};
+use super::patches::PatchedBy;
+use super::workspace::{normalize, short_path, FileSource, OverlayChain, WorkspaceIndex};
 use crate::finding::{ContainerLabel, Finding, RelatedLocation, Severity};
 use crate::image::{default_pull_policy, PullPolicy};
 use crate::k8s::EffectivePolicy;
@@ -184,7 +184,7 @@ fn policy_change_findings(
                 step.before,
                 step.after,
                 image.object,
-                short(manifest, root),
+                short_path(manifest, root),
                 before.as_str(),
                 after.as_str(),
                 overlay_note(&chains[image.chain], root),
@@ -225,87 +225,115 @@ fn helm_values_findings(
     severity_of: SeverityOf,
     only_in: Option<&Path>,
 ) -> Vec<(PathBuf, Finding)> {
-    let mut out = Vec::new();
+    // The objects to check, by chart: each chart's values and templates are read, and its
+    // containers rendered with values.yaml alone, once.
     let charts: HashSet<&Path> = index.charts().into_iter().collect();
+    let mut by_chart: BTreeMap<PathBuf, Vec<(&Path, &HelmSource, Severity)>> = BTreeMap::new();
     for (file, found) in index.all_helm_sources() {
         if only_in.is_some_and(|only| only != file) {
             continue;
         }
         let severity = severity_of(file, OVERLAY_CHANGES_POLICY);
         let chart_dir = normalize(&index.root().join(found.path.trim_start_matches('/')));
-        if severity == Severity::Off || !charts.contains(chart_dir.as_path()) {
-            continue;
+        if severity != Severity::Off && charts.contains(chart_dir.as_path()) {
+            by_chart
+                .entry(chart_dir)
+                .or_default()
+                .push((file, found, severity));
         }
+    }
+    let mut out = Vec::new();
+    for (chart_dir, objects) in by_chart {
         let values = ChartContext::load(&chart_dir, source);
-        let (deployed, _) = chart_for_source(&chart_dir, found, source);
-        for template in index.chart_templates(&chart_dir) {
-            let Some(text) = source.read(&template) else {
-                continue;
-            };
-            let before = helm_images(&text, &values);
-            let after = helm_images(&text, &deployed);
-            for (was, now) in before.iter().zip(&after) {
-                let (
-                    EffectivePolicy::Default { policy: from, .. },
-                    EffectivePolicy::Default { policy: to, .. },
-                ) = (&was.policy, &now.policy)
-                else {
-                    continue;
-                };
-                let HelmValue::Resolved {
-                    value: Some(image), ..
-                } = &now.image
-                else {
-                    continue;
-                };
-                if from == to || was.container_path != now.container_path {
-                    continue;
+        let templates: Vec<(PathBuf, String, Vec<HelmImage>)> = index
+            .chart_templates(&chart_dir)
+            .into_iter()
+            .filter_map(|template| {
+                let text = source.read(&template)?;
+                let before = helm_images(&text, &values);
+                Some((template, text, before))
+            })
+            .collect();
+        for (file, found, severity) in objects {
+            let (deployed, _) = chart_for_source(&values, &chart_dir, found, source);
+            for (template, text, before) in &templates {
+                let after = helm_images(text, &deployed);
+                for (was, now) in before.iter().zip(&after) {
+                    if let Some(finding) =
+                        helm_values_change(found, template, was, now, severity, root)
+                    {
+                        out.push((file.to_owned(), finding));
+                    }
                 }
-                let container = now.container_name.as_deref().unwrap_or("?");
-                let name = found.name.as_deref().unwrap_or("(unnamed)");
-                out.push((
-                    file.to_owned(),
-                    Finding {
-                        rule: OVERLAY_CHANGES_POLICY,
-                        severity,
-                        message: format!(
-                            "with the values of {} {name} ({}), container {container} ({} in \
-                             {}) renders \"{image}\" and no imagePullPolicy: the default \
-                             changes from {} (values.yaml) to {}",
-                            found.kind.kind_name(),
-                            found.values_label(),
-                            now.object,
-                            short(&template, root),
-                            from.as_str(),
-                            to.as_str(),
-                        ),
-                        range: found.range.clone(),
-                        container: Some(ContainerLabel {
-                            name: now.container_name.clone(),
-                            path: now.container_path.clone(),
-                            object: now.object.clone(),
-                        }),
-                        fixes: Vec::new(),
-                        related: now
-                            .image_range
-                            .clone()
-                            .map(|range| RelatedLocation {
-                                file: Some(template.clone()),
-                                range,
-                                message: format!(
-                                    "container {container} renders its image here; \
-                                     {} with values.yaml alone",
-                                    from.as_str()
-                                ),
-                            })
-                            .into_iter()
-                            .collect(),
-                    },
-                ));
             }
         }
     }
     out
+}
+
+/// The finding for one templated container rendered with values.yaml alone (`was`) and
+/// with the values of `found` (`now`), when its default pull policy changes.
+fn helm_values_change(
+    found: &HelmSource,
+    template: &Path,
+    was: &HelmImage,
+    now: &HelmImage,
+    severity: Severity,
+    root: &Path,
+) -> Option<Finding> {
+    let (
+        EffectivePolicy::Default { policy: from, .. },
+        EffectivePolicy::Default { policy: to, .. },
+    ) = (&was.policy, &now.policy)
+    else {
+        return None;
+    };
+    let HelmValue::Resolved {
+        value: Some(image), ..
+    } = &now.image
+    else {
+        return None;
+    };
+    if from == to || was.container_path != now.container_path {
+        return None;
+    }
+    let container = now.container_name.as_deref().unwrap_or("?");
+    let name = found.name.as_deref().unwrap_or("(unnamed)");
+    Some(Finding {
+        rule: OVERLAY_CHANGES_POLICY,
+        severity,
+        message: format!(
+            "with the values of {} {name} ({}), container {container} ({} in {}) renders \
+             \"{image}\" and no imagePullPolicy: the default changes from {} (values.yaml) \
+             to {}",
+            found.kind.kind_name(),
+            found.values_label(),
+            now.object,
+            short_path(template, root),
+            from.as_str(),
+            to.as_str(),
+        ),
+        range: found.range.clone(),
+        container: Some(ContainerLabel {
+            name: now.container_name.clone(),
+            path: now.container_path.clone(),
+            object: now.object.clone(),
+        }),
+        fixes: Vec::new(),
+        related: now
+            .image_range
+            .clone()
+            .map(|range| RelatedLocation {
+                file: Some(template.to_owned()),
+                range,
+                message: format!(
+                    "container {container} renders its image here; {} with values.yaml alone",
+                    from.as_str()
+                ),
+            })
+            .into_iter()
+            .collect(),
+    })
 }
 
 /// A container of a manifest that sets no pull policy, and the builds that change its
@@ -356,9 +384,7 @@ pub fn base_changes(
     text: &str,
     source: &dyn FileSource,
 ) -> Vec<BaseChange> {
-    let chains = index.chains_for(manifest);
-    let mut images = effective_images(text, &chains);
-    ImageEdits::new(index, source).mark(&chains, &mut images);
+    let (chains, images) = deployed_images(index, manifest, text, source);
     changes_from(index, root, &chains, images)
 }
 
@@ -381,10 +407,7 @@ pub fn deployed_images(
         let images = post_rendered_images(text, &helm, &chains);
         return (chains, images);
     }
-    let chains = index.chains_for(file);
-    let mut images = effective_images(text, &chains);
-    ImageEdits::new(index, source).mark(&chains, &mut images);
-    (chains, images)
+    index.effective_images(file, text, source)
 }
 
 /// The [`BaseChange`]s among `images` (computed for `chains`, patches marked).
@@ -592,8 +615,7 @@ pub fn agreed_images(
         .into_iter()
         .filter(|chain| chain.is_root || chain.deployer.is_some())
         .collect();
-    let mut images = effective_images(text, &chains);
-    ImageEdits::new(index, source).mark(&chains, &mut images);
+    let images = index.patched_effective_images(text, &chains, source);
     // `effective_images` lists each field once per chain, chains innermost.
     images
         .chunks(chains.len().max(1))
@@ -720,7 +742,7 @@ fn overlay_note(chain: &OverlayChain, root: &Path) -> String {
 
 /// `overlays/dev`, or `overlays/dev through Application web`.
 fn build_label(chain: &OverlayChain, root: &Path) -> String {
-    let dir = short(chain.overlay.parent().unwrap_or(Path::new("")), root);
+    let dir = short_path(chain.overlay.parent().unwrap_or(Path::new("")), root);
     match &chain.deployer {
         Some(deployer) => format!(
             "{dir} through {} {}",
@@ -728,14 +750,6 @@ fn build_label(chain: &OverlayChain, root: &Path) -> String {
             deployer.name.as_deref().unwrap_or("(unnamed)")
         ),
         None => dir,
-    }
-}
-
-fn short(path: &Path, root: &Path) -> String {
-    let root = normalize(root);
-    match path.strip_prefix(&root) {
-        Ok(rel) if !rel.as_os_str().is_empty() => rel.display().to_string(),
-        _ => path.display().to_string(),
     }
 }
 

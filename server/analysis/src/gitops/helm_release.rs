@@ -18,7 +18,7 @@ use super::workspace::{normalize, DeployerRef, OverlayChain, WorkspaceIndex};
 use crate::finding::{apply_edits, Edit};
 use crate::image::default_pull_policy;
 use crate::k8s::EffectivePolicy;
-use crate::yaml::YamlFile;
+use crate::yaml::{double_quoted, YamlFile};
 
 impl WorkspaceIndex {
     /// The chart folder of the workspace a Flux HelmRelease renders, when its chart is kept
@@ -152,21 +152,6 @@ pub fn post_rendered_images(
             });
         }
     }
-    out
-}
-
-/// `value` as a YAML double-quoted scalar.
-fn double_quoted(value: &str) -> String {
-    let mut out = String::with_capacity(value.len() + 2);
-    out.push('"');
-    for c in value.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
     out
 }
 

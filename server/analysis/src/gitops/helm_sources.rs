@@ -16,7 +16,7 @@ use super::deployers::{object_heads, DeployerKind, ObjectHead};
 use super::helm::{ChartContext, ValuesLayer};
 use super::workspace::{normalize, FileSource, WorkspaceIndex};
 use crate::text::TextRange;
-use crate::yaml::{Document, NodeId, YamlFile};
+use crate::yaml::{double_quoted, Document, NodeId, YamlFile};
 
 /// One object rendering a chart of the repository with its own values.
 #[derive(Debug, Clone)]
@@ -235,7 +235,7 @@ impl SetValues {
             return false;
         }
         let scalar = if force_string {
-            quoted(value)
+            double_quoted(value)
         } else {
             typed(value)
         };
@@ -260,7 +260,7 @@ impl SetValues {
         fn write(out: &mut String, map: &BTreeMap<String, SetNode>, indent: usize) {
             for (key, node) in map {
                 out.push_str(&" ".repeat(indent));
-                out.push_str(&quoted(key));
+                out.push_str(&double_quoted(key));
                 match node {
                     SetNode::Scalar(value) => {
                         out.push_str(": ");
@@ -293,36 +293,11 @@ fn typed(value: &str) -> String {
     match value {
         "true" | "false" | "null" => value.to_owned(),
         _ if integer => value.to_owned(),
-        _ => quoted(value),
+        _ => double_quoted(value),
     }
-}
-
-/// A YAML double-quoted scalar.
-fn quoted(value: &str) -> String {
-    let mut out = String::from("\"");
-    for c in value.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            c if c.is_control() => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
 }
 
 impl WorkspaceIndex {
-    /// The objects of `file` that render a repository chart with values of their own.
-    pub fn helm_sources_in(&self, file: &Path) -> Vec<&HelmSource> {
-        let file = normalize(file);
-        self.all_helm_sources()
-            .filter(|(holder, _)| *holder == file)
-            .map(|(_, found)| found)
-            .collect()
-    }
-
     /// The objects that render the chart in `chart_dir` with values of their own, with
     /// the files that hold them.
     pub fn helm_sources_of(&self, chart_dir: &Path) -> Vec<(&Path, &HelmSource)> {
@@ -339,10 +314,11 @@ impl WorkspaceIndex {
     }
 }
 
-/// The chart in `chart_dir` as `found` renders it: `values.yaml` with the object's values
-/// merged over it, and what could not be applied (value files that cannot be read
-/// included).
+/// The chart in `chart_dir` (loaded as `chart`) as `found` renders it: `values.yaml` with
+/// the object's values merged over it, and what could not be applied (value files that
+/// cannot be read included).
 pub fn chart_for_source(
+    chart: &ChartContext,
     chart_dir: &Path,
     found: &HelmSource,
     source: &dyn FileSource,
@@ -361,8 +337,7 @@ pub fn chart_for_source(
             ValuesSource::Inline { layer, .. } => layers.push(layer.clone()),
         }
     }
-    let chart = ChartContext::load(chart_dir, source).with_overrides(layers);
-    (chart, not_applied)
+    (chart.clone().with_overrides(layers), not_applied)
 }
 
 impl HelmSource {
@@ -428,7 +403,8 @@ spec:
             .helm_sources_of(chart)
             .into_iter()
             .map(|(_, found)| {
-                let (context, not_applied) = chart_for_source(chart, found, files);
+                let values = ChartContext::load(chart, files);
+                let (context, not_applied) = chart_for_source(&values, chart, found, files);
                 let image = &helm_images(TEMPLATE, &context)[0];
                 let HelmValue::Resolved {
                     value: Some(value), ..
@@ -541,7 +517,8 @@ spec:
         let chart = Path::new("/r/charts/web");
         let sources = index.helm_sources_of(chart);
         assert_eq!(sources.len(), 1);
-        let (context, not_applied) = chart_for_source(chart, sources[0].1, &files);
+        let values = ChartContext::load(chart, &files);
+        let (context, not_applied) = chart_for_source(&values, chart, sources[0].1, &files);
         assert_eq!(not_applied, ["valueFiles: missing.yaml (not found)"]);
         // `image.repository` below a string: `helm template` fails, so it stays unknown.
         let image = &helm_images(TEMPLATE, &context)[0];

@@ -305,18 +305,11 @@ impl<'a> ImageEdits<'a> {
                         .is_some_and(|edited| edited.covers(container))
                 })?;
                 let dir = kustomization.parent().unwrap_or(Path::new(""));
-                let root = self.index.root();
-                let dir_label = match dir.strip_prefix(root) {
-                    Ok(relative) if !relative.as_os_str().is_empty() => {
-                        relative.display().to_string()
-                    }
-                    _ => dir.display().to_string(),
-                };
                 Some(PatchedBy {
                     kustomization: kustomization.clone(),
                     field: edit.field,
                     range: edit.range.clone(),
-                    dir_label,
+                    dir_label: self.index.short_path(dir),
                 })
             })
     }
@@ -368,35 +361,30 @@ impl<'a> ImageEdits<'a> {
 const PATCH_FIELDS: [&str; 3] = ["patches", "patchesStrategicMerge", "patchesJson6902"];
 
 impl WorkspaceIndex {
-    /// Each file some kustomization lists as a patch, with that kustomization's file.
-    /// A patch holds partial objects: a container without `imagePullPolicy` there keeps the
-    /// one of the object it is merged into.
-    pub fn patch_files(&self) -> HashMap<PathBuf, PathBuf> {
-        let mut out = HashMap::new();
-        for (patch, kustomization) in self.patch_listings() {
-            out.entry(patch).or_insert_with(|| kustomization.to_owned());
+    /// Every patch file a kustomization lists, with the first listing kustomization (by
+    /// path, so the choice does not depend on hash order).
+    pub(crate) fn patch_listings(&self) -> HashMap<PathBuf, PathBuf> {
+        let mut out: HashMap<PathBuf, PathBuf> = HashMap::new();
+        for kustomization in self.kustomization_files() {
+            let Some(parsed) = self.kustomization(kustomization) else {
+                continue;
+            };
+            let dir = kustomization.parent().unwrap_or(Path::new(""));
+            let files = parsed
+                .unapplied_edits
+                .iter()
+                .filter(|edit| PATCH_FIELDS.contains(&edit.field))
+                .flat_map(|edit| &edit.files);
+            for file in files {
+                let listed_by = out
+                    .entry(normalize(&dir.join(file)))
+                    .or_insert_with(|| kustomization.to_owned());
+                if kustomization < listed_by.as_path() {
+                    *listed_by = kustomization.to_owned();
+                }
+            }
         }
         out
-    }
-
-    /// The kustomization file that lists `file` as a patch (one of them, if several do).
-    pub fn patch_of(&self, file: &Path) -> Option<PathBuf> {
-        let file = normalize(file);
-        self.patch_listings()
-            .find(|(patch, _)| *patch == file)
-            .map(|(_, kustomization)| kustomization.to_owned())
-    }
-
-    fn patch_listings(&self) -> impl Iterator<Item = (PathBuf, &Path)> {
-        self.kustomization_files().flat_map(move |kustomization| {
-            let dir = kustomization.parent().unwrap_or(Path::new(""));
-            self.kustomization(kustomization)
-                .into_iter()
-                .flat_map(|parsed| &parsed.unapplied_edits)
-                .filter(|edit| PATCH_FIELDS.contains(&edit.field))
-                .flat_map(|edit| &edit.files)
-                .map(move |file| (normalize(&dir.join(file)), kustomization))
-        })
     }
 }
 
@@ -740,7 +728,7 @@ spec:
         );
         assert_eq!(
             index.patch_of(Path::new("/r/dev/../shared/sidecar.yaml")),
-            Some(PathBuf::from("/r/dev/kustomization.yaml"))
+            Some(Path::new("/r/dev/kustomization.yaml"))
         );
         assert_eq!(index.patch_of(Path::new("/r/dev/r.yaml")), None);
 

@@ -144,6 +144,9 @@ pub struct WorkspaceIndex {
     helm_sources: HashMap<PathBuf, Vec<HelmSource>>,
     /// Target directory → the objects whose path points at it.
     deployers_by_dir: HashMap<PathBuf, Vec<(PathBuf, usize)>>,
+    /// A patch file → the kustomization file that lists it (the first by path, if several
+    /// do). Derived in [`Self::relink`], read on every analysis of an open document.
+    patch_files: HashMap<PathBuf, PathBuf>,
     /// A file or kustomization directory → the kustomizations that include it.
     parents: HashMap<PathBuf, Vec<(PathBuf, Inclusion)>>,
     /// Directories with a `Chart.yaml`.
@@ -243,6 +246,33 @@ impl WorkspaceIndex {
         self.helm_sources
             .iter()
             .flat_map(|(file, found)| found.iter().map(move |one| (file.as_path(), one)))
+    }
+
+    /// The Argo CD / Flux objects of `file` that render a repository chart with values of
+    /// their own.
+    pub fn helm_sources_in(&self, file: &Path) -> &[HelmSource] {
+        self.helm_sources
+            .get(&normalize(file))
+            .map_or(&[], Vec::as_slice)
+    }
+
+    /// Each file some kustomization lists as a patch, with that kustomization's file.
+    /// A patch holds partial objects: a container without `imagePullPolicy` there keeps the
+    /// one of the object it is merged into.
+    pub fn patch_files(&self) -> &HashMap<PathBuf, PathBuf> {
+        &self.patch_files
+    }
+
+    /// The kustomization file that lists `file` as a patch (the first by path, if several
+    /// do).
+    pub fn patch_of(&self, file: &Path) -> Option<&Path> {
+        self.patch_files.get(&normalize(file)).map(PathBuf::as_path)
+    }
+
+    /// `path` relative to the index's root, for messages (the whole path when it is the
+    /// root itself or outside it).
+    pub fn short_path(&self, path: &Path) -> String {
+        short_path(path, &self.root)
     }
 
     /// The Argo CD / Flux overrides recorded for `file`.
@@ -637,6 +667,7 @@ impl WorkspaceIndex {
         }
         visiting.pop();
     }
+
     /// The overlay's `images:` after the controller object has edited it.
     fn merged_entries(
         &self,
@@ -800,6 +831,7 @@ impl WorkspaceIndex {
         for parents in self.parents.values_mut() {
             parents.sort_by(|a, b| a.0.cmp(&b.0));
         }
+        self.patch_files = self.patch_listings();
         self.deployers_by_dir.clear();
         for (file, deployers) in &self.deployers {
             for (index, deployer) in deployers.iter().enumerate() {
@@ -828,6 +860,16 @@ impl WorkspaceIndex {
         } else {
             None
         }
+    }
+}
+
+/// `path` relative to `root`, for messages (the whole path when it is `root` itself or
+/// outside it).
+pub fn short_path(path: &Path, root: &Path) -> String {
+    let root = normalize(root);
+    match path.strip_prefix(&root) {
+        Ok(relative) if !relative.as_os_str().is_empty() => relative.display().to_string(),
+        _ => path.display().to_string(),
     }
 }
 

@@ -32,3 +32,21 @@ impl YamlFile {
         }
     }
 }
+
+/// `value` as a YAML double-quoted scalar, escaping what would end or bend it (quotes,
+/// backslashes, line breaks and other control characters).
+pub fn double_quoted(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() + 2);
+    out.push('"');
+    for c in value.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            c if c.is_control() => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
