@@ -16,6 +16,7 @@ pub mod k8s;
 pub mod rules;
 pub mod suppress;
 pub mod text;
+pub mod work;
 pub mod yaml;
 
 pub use analysis::{analyze, Analysis, MAX_FILE_BYTES};

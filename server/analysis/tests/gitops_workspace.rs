@@ -12,7 +12,6 @@ mod common;
 use std::collections::{BTreeMap, HashMap};
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::time::Instant;
 
 use gitops_ls_analysis::gitops::{
     helm_images, ChartContext, DeployerKind, EffectiveImage, FileSource, HelmValue, OverlayChain,
@@ -20,6 +19,7 @@ use gitops_ls_analysis::gitops::{
 };
 use gitops_ls_analysis::image::{DefaultReason, PullPolicy};
 use gitops_ls_analysis::k8s::EffectivePolicy;
+use gitops_ls_analysis::work::measure;
 
 /// Files held in memory.
 fn memory_files(files: &[(&str, &str)]) -> HashMap<PathBuf, String> {
@@ -453,10 +453,11 @@ fn corpus_overlays_and_charts() {
     for repo in repos {
         let mut repo_samples = 0;
         let files = list_files(&repo);
-        let started = Instant::now();
-        let mut index = WorkspaceIndex::build(&repo, files.iter().cloned(), &DiskFiles);
-        index.scan_deployers(&DiskFiles);
-        let elapsed = started.elapsed();
+        let (index, work) = measure(|| {
+            let mut index = WorkspaceIndex::build(&repo, files.iter().cloned(), &DiskFiles);
+            index.scan_deployers(&DiskFiles);
+            index
+        });
         let kustomizations: Vec<PathBuf> =
             index.kustomization_files().map(Path::to_path_buf).collect();
         *tally.entry("kustomizations").or_default() += kustomizations.len();
@@ -556,10 +557,10 @@ fn corpus_overlays_and_charts() {
             .map(|f| index.deployers_in(f).len())
             .sum::<usize>();
         println!(
-            "{}: {} files indexed in {:.1} ms",
+            "{}: {} files indexed, {} parser events",
             repo.file_name().unwrap().to_string_lossy(),
             files.len(),
-            elapsed.as_secs_f64() * 1000.0
+            work.yaml_events
         );
     }
     println!("\n== sample (manifest | overlay | container | written -> effective | policy)");
@@ -606,7 +607,7 @@ fn corpus_overlays_and_charts() {
 /// indexing and querying take; run it in release to see real numbers:
 /// `cargo test --release -p gitops-ls-analysis --test gitops_workspace synthetic -- --nocapture`.
 #[test]
-fn synthetic_repository_timing() {
+fn synthetic_repository_of_five_thousand_files() {
     let mut files: HashMap<PathBuf, String> = HashMap::new();
     let manifest = |app: usize, i: usize| {
         format!(
@@ -649,30 +650,35 @@ fn synthetic_repository_timing() {
         );
     }
     let paths: Vec<PathBuf> = files.keys().cloned().collect();
-    let started = Instant::now();
-    let mut index = WorkspaceIndex::build("", paths.iter().cloned(), &files);
-    let built = started.elapsed();
-    index.scan_deployers(&files);
-    let scanned = started.elapsed() - built;
-    let started = Instant::now();
-    let mut results = 0;
+    let bytes: usize = files.values().map(String::len).sum();
+    let (index, indexing) = measure(|| {
+        let mut index = WorkspaceIndex::build("", paths.iter().cloned(), &files);
+        index.scan_deployers(&files);
+        index
+    });
     let manifests: Vec<&PathBuf> = paths
         .iter()
         .filter(|p| p.to_string_lossy().contains("/base/svc"))
         .collect();
-    for path in &manifests {
-        let (_, images) = index.effective_images(path, &files[*path], &files);
-        results += images.len();
-    }
-    let queried = started.elapsed();
+    let (results, querying) = measure(|| {
+        manifests
+            .iter()
+            .map(|path| index.effective_images(path, &files[*path], &files).1.len())
+            .sum::<usize>()
+    });
     println!(
-        "synthetic repository: {} files; index built in {:.1} ms, Argo CD / Flux scan {:.1} ms; \
-         effective images of all {} manifests ({results} results) in {:.1} ms",
+        "synthetic repository: {} files, {bytes} bytes; indexing {indexing:?}; effective images \
+         of all {} manifests ({results} results): {querying:?}",
         paths.len(),
-        built.as_secs_f64() * 1000.0,
-        scanned.as_secs_f64() * 1000.0,
         manifests.len(),
-        queried.as_secs_f64() * 1000.0
+    );
+    // Each file is parsed once, and each manifest's walk enters its own base, the three
+    // overlays over it and the component each of them lists (7), not the rest of the
+    // repository.
+    assert!(indexing.yaml_events <= bytes as u64, "{indexing:?}");
+    assert!(
+        querying.walk_visits <= 7 * manifests.len() as u64,
+        "{querying:?}"
     );
     assert!(paths.len() >= 5000);
     // 14 manifests × 2 containers × (base + 3 overlays + prod via Argo CD) per app.

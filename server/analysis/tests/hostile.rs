@@ -1,28 +1,34 @@
-//! Hostile input: each case must come back promptly with a sensible result
-//! (a finding, a skip notice or the right containers), never a crash, a
-//! stack overflow or a hang.
+//! Hostile input: each case must come back with a sensible result (a finding, a
+//! skip notice or the right containers), never a crash, a stack overflow or a hang.
 //!
-//! The time limits are generous (debug build, a busy machine): they are
-//! there to catch hangs and quadratic blow-ups, not to benchmark.
+//! No case times itself: the work is bounded by the core's deterministic counts
+//! (`gitops_ls_analysis::work`), which must stay linear in the input, and a watchdog
+//! far above the quiet run time turns a hang into a failure.
 
-use std::time::{Duration, Instant};
+mod common;
 
+use gitops_ls_analysis::image::{parse_normalized_named, ReferenceErrorKind};
+use gitops_ls_analysis::work::{measure, Work};
 use gitops_ls_analysis::{analyze, Analysis, Config, MAX_FILE_BYTES};
 
-fn analyse_within(text: &str, limit: Duration) -> Analysis {
-    let started = Instant::now();
-    let analysis = analyze(text, &Config::default());
-    let elapsed = started.elapsed();
-    assert!(
-        elapsed < limit,
-        "took {elapsed:.1?} for {} bytes (limit {limit:?})",
-        text.len()
-    );
-    analysis
+/// Analyses `text` under the watchdog, with the work it took.
+fn analyse_measured(text: &str) -> (Analysis, Work) {
+    let text = text.to_owned();
+    common::watchdog("analysis", move || {
+        measure(|| analyze(&text, &Config::default()))
+    })
 }
 
+/// Analyses `text`, failing when the work is not linear in its size: at most one
+/// parser event and one key comparison per byte (real manifests take 0.15 and 0.12)
+/// and one pass of the template lexer over the text.
 fn quick(text: &str) -> Analysis {
-    analyse_within(text, Duration::from_secs(20))
+    let (analysis, work) = analyse_measured(text);
+    let bytes = text.len() as u64 + 64;
+    assert!(work.yaml_events <= bytes, "{work:?} for {bytes} bytes");
+    assert!(work.key_comparisons <= bytes, "{work:?} for {bytes} bytes");
+    assert!(work.template_bytes <= bytes, "{work:?} for {bytes} bytes");
+    analysis
 }
 
 fn count(analysis: &Analysis, rule: &str) -> usize {
@@ -103,7 +109,7 @@ fn twenty_megabytes() {
     let n = 20 * 1024 * 1024 / one;
     let text = deployments(n);
     assert!(text.len() >= 19 * 1024 * 1024);
-    let analysis = analyse_within(&text, Duration::from_secs(120));
+    let analysis = quick(&text);
     assert!(analysis.skipped.is_none());
     assert_eq!(analysis.file.documents.len(), n);
     assert_eq!(analysis.containers.len(), 2 * n);
@@ -158,7 +164,11 @@ fn merge_key_bomb() {
             "  - <<: *m30\n    name: c{i}\n  - <<: *m39\n    name: d{i}\n"
         ));
     }
-    let analysis = quick(&text);
+    let (analysis, work) = analyse_measured(&text);
+    // Each lookup of a key that is not there stops at its budget of 10,000 key
+    // comparisons; the 400 containers make about 600 of them (4^40 without the budget).
+    assert!(work.key_comparisons <= 600 * 10_000 + 100_000, "{work:?}");
+    assert!(work.yaml_events <= text.len() as u64, "{work:?}");
     assert_eq!(analysis.containers.len(), 400);
     for facts in &analysis.containers {
         let name = facts.container.display_name().unwrap();
@@ -291,7 +301,7 @@ fn many_template_actions_and_containers() {
             "      - {name: c, image: \"{{ .Values.i }}\", args: [{{ .a }}]}\n      {{- x }}\n",
         );
     }
-    let analysis = analyse_within(&text, Duration::from_secs(40));
+    let analysis = quick(&text);
     assert_eq!(analysis.containers.len(), 100_000);
     assert!(
         analysis.findings.is_empty(),
@@ -323,4 +333,18 @@ fn many_duplicate_keys_in_a_template() {
     let analysis = quick(&text);
     // Keys split by template lines may be if/else branches; the last two are not.
     assert_eq!(count(&analysis, "duplicate-key"), 1);
+}
+
+#[test]
+fn five_megabyte_image_references() {
+    // A capture search over such a name once took seconds; the parser is linear.
+    let huge = "a".repeat(5_000_000);
+    let (too_long, qualified) = common::watchdog("reference parsing", move || {
+        (
+            parse_normalized_named(&format!("{huge}:1")).map_err(|e| e.kind()),
+            parse_normalized_named(&format!("{huge}.com/app:1")).map(|r| r.path),
+        )
+    });
+    assert_eq!(too_long.unwrap_err(), ReferenceErrorKind::NameTooLong);
+    assert_eq!(qualified.unwrap(), "app");
 }

@@ -18,7 +18,7 @@ use super::helm_release::post_rendered_images;
 use super::helm_sources::{chart_for_source, HelmSource};
 use super::kustomization::{is_kustomization_file_name, ImagesEntry};
 use super::patches::PatchedBy;
-use super::workspace::{normalize, short_path, FileSource, OverlayChain, WorkspaceIndex};
+use super::workspace::{normalize, short_path, CutWalks, FileSource, OverlayChain, WorkspaceIndex};
 use crate::finding::{ContainerLabel, Finding, RelatedLocation, Severity};
 use crate::image::{default_pull_policy, PullPolicy};
 use crate::k8s::EffectivePolicy;
@@ -59,9 +59,10 @@ pub fn findings(
     }
     let mut out = policy_change_findings(index, source, root, &manifests, severity_of, None);
     out.extend(helm_values_findings(index, source, root, severity_of, None));
+    let mut cut = CutWalks::default();
     for file in &kustomizations {
         out.extend(
-            unused_entries(index, source, file, severity_of)
+            unused_entries(index, source, file, severity_of, &mut cut)
                 .into_iter()
                 .map(|finding| (file.clone(), finding)),
         );
@@ -120,7 +121,7 @@ pub fn findings_in(
     ));
     if is_kustomization {
         out.extend(
-            unused_entries(index, source, &file, severity_of)
+            unused_entries(index, source, &file, severity_of, &mut CutWalks::default())
                 .into_iter()
                 .map(|finding| (file.clone(), finding)),
         );
@@ -642,6 +643,7 @@ fn unused_entries(
     source: &dyn FileSource,
     file: &Path,
     severity_of: SeverityOf,
+    cut: &mut CutWalks,
 ) -> Vec<Finding> {
     let Some(kustomization) = index.kustomization(file) else {
         return Vec::new();
@@ -650,7 +652,7 @@ fn unused_entries(
     let dir = file.parent().unwrap_or(Path::new(""));
     if kustomization.images.is_empty()
         || severity == Severity::Off
-        || index.unknown_inputs(dir).is_some()
+        || index.unknown_inputs_with(dir, cut).is_some()
     {
         return Vec::new();
     }

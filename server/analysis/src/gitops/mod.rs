@@ -55,4 +55,4 @@ pub use patches::{
     demote_patch_file_fixes, moot_in_patch_file, patch_file_fix_title, unsafe_in_patch_file,
     EditedContainers, ImageEdits, MergedContainer, PatchedBy, UnappliedEdit,
 };
-pub use workspace::{DeployerRef, FileSource, OverlayChain, WorkspaceIndex};
+pub use workspace::{CutWalks, DeployerRef, FileSource, OverlayChain, WorkspaceIndex};

@@ -18,6 +18,7 @@ use super::kustomization::{
     is_kustomization_file_name, Kustomization, KUSTOMIZATION_FILE_NAMES, NOT_PATH_LISTS,
 };
 use super::kustomize_image::CompiledOverride;
+use crate::work::{self, Counter};
 use crate::yaml::YamlFile;
 
 /// Inclusion chains deeper than this are cut: no real repository nests overlays so deep.
@@ -28,6 +29,11 @@ const MAX_CHAINS: usize = 256;
 /// At most this many kustomizations (components included) entered per walk up from a file:
 /// components emit no chain, so [`MAX_CHAINS`] alone does not bound a diamond of them.
 const MAX_VISITS: usize = 4096;
+
+/// Whether the walk up from each manifest asked about so far hit a limit; see
+/// [`WorkspaceIndex::unknown_inputs_with`].
+#[derive(Debug, Default)]
+pub struct CutWalks(HashMap<PathBuf, bool>);
 
 /// A walk up from a file to the builds that include it.
 #[derive(Debug, Default)]
@@ -414,9 +420,20 @@ impl WorkspaceIndex {
     /// a manifest in the index. Checked before claiming that an `images:` entry matches
     /// nothing.
     pub fn unknown_inputs(&self, kustomization_dir: &Path) -> Option<String> {
+        self.unknown_inputs_with(kustomization_dir, &mut CutWalks::default())
+    }
+
+    /// [`Self::unknown_inputs`] for many kustomizations in a row: `cut` remembers which
+    /// manifests' walks hit a limit, so that a thousand overlays over one base walk up
+    /// from it once instead of once each.
+    pub fn unknown_inputs_with(
+        &self,
+        kustomization_dir: &Path,
+        cut: &mut CutWalks,
+    ) -> Option<String> {
         let dir = normalize(kustomization_dir);
         self.unknown_build_inputs(&dir)
-            .or_else(|| self.cut_builds(&dir))
+            .or_else(|| self.cut_builds(&dir, cut))
     }
 
     fn unknown_build_inputs(&self, dir: &Path) -> Option<String> {
@@ -457,11 +474,15 @@ impl WorkspaceIndex {
     /// The walk up from a manifest of the kustomization in `dir` to the builds that include
     /// it hit a limit ([`MAX_CHAINS`], [`MAX_DEPTH`], [`MAX_VISITS`]): some of those builds
     /// are not followed, so an entry may match a container in one of them.
-    fn cut_builds(&self, dir: &Path) -> Option<String> {
+    fn cut_builds(&self, dir: &Path, cut: &mut CutWalks) -> Option<String> {
         let manifest = self
             .manifests_affected_by(dir)
             .into_iter()
-            .find(|manifest| self.walk_chains(manifest).truncated)?;
+            .find(|manifest| {
+                *cut.0
+                    .entry(manifest.clone())
+                    .or_insert_with(|| self.walk_chains(manifest).truncated)
+            })?;
         Some(format!(
             "the builds that include {} are too many or nested too deep to follow (at most \
              {MAX_CHAINS} builds, {MAX_DEPTH} levels)",
@@ -582,6 +603,7 @@ impl WorkspaceIndex {
                 continue;
             }
             walk.visits += 1;
+            work::count(Counter::WalkVisits, 1);
             // Components listed after the point of entry run first, then the own images.
             let first_component = match inclusion {
                 Inclusion::Resource => 0,
@@ -657,6 +679,7 @@ impl WorkspaceIndex {
             return;
         };
         walk.visits += 1;
+        work::count(Counter::WalkVisits, 1);
         visiting.push(dir.to_owned());
         for component in node.links.components.iter().flatten() {
             self.component_entries(component, out, files, visiting, walk);

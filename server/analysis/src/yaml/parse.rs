@@ -14,6 +14,7 @@ use super::tree::{
     Comment, Document, DuplicateKey, MapEntry, Node, NodeId, NodeKind, ScalarStyle, SyntaxError,
 };
 use crate::text::TextRange;
+use crate::work::{self, Counter};
 
 /// Byte ranges of the documents of a stream. A `---` line starts a new
 /// document unless only comments and directives came before it in the
@@ -318,6 +319,7 @@ fn parse_document(masked: &str, range: TextRange) -> Document {
     };
     let source = &masked[range.clone()];
     for event in Parser::new_from_str(source) {
+        work::count(Counter::YamlEvents, 1);
         let (event, span) = match event {
             Ok(ok) => ok,
             Err(error) => {

@@ -10,6 +10,7 @@
 use std::borrow::Cow;
 
 use crate::text::TextRange;
+use crate::work::{self, Counter};
 
 /// Text with template actions masked.
 #[derive(Debug, Clone)]
@@ -55,8 +56,11 @@ fn action_ranges(text: &str) -> Vec<TextRange> {
 /// unterminated comment or raw string) ends at its first `}}`, so that one broken action
 /// does not hide the rest of the file. `None` when no `}}` follows.
 pub fn action_close(text: &str, open: usize) -> Option<usize> {
-    lexed_action_close(text, open)
-        .or_else(|| text[open + 2..].find("}}").map(|close| open + 2 + close))
+    let close = lexed_action_close(text, open)
+        .or_else(|| text[open + 2..].find("}}").map(|close| open + 2 + close));
+    let lexed = close.map_or(text.len(), |close| close + 2) - open;
+    work::count(Counter::TemplateBytes, lexed as u64);
+    close
 }
 
 fn lexed_action_close(text: &str, open: usize) -> Option<usize> {
@@ -292,14 +296,14 @@ mod tests {
     }
 
     #[test]
-    fn many_actions_on_one_line_mask_in_linear_time() {
+    fn many_actions_on_one_line_are_masked() {
         let src = format!(
             "key: {}\nk: [{{{{ .a }}}}]{{{{ end }}}}\n",
             "{{ .a }} ".repeat(200_000)
         );
-        let started = std::time::Instant::now();
+        // Linear time: `many_actions_on_one_line` in tests/hostile.rs runs this shape
+        // under the hang watchdog.
         let masked = mask_template_actions(&src);
-        assert!(started.elapsed() < std::time::Duration::from_secs(5));
         assert!(masked.text.starts_with("key: ________ ________ "));
         // Trailing actions after a closed value still become blanks.
         assert!(masked.text.ends_with("\nk: [________]         \n"));

@@ -8,6 +8,7 @@
 use std::cell::Cell;
 
 use crate::text::TextRange;
+use crate::work::{self, Counter};
 
 pub type NodeId = usize;
 
@@ -179,6 +180,7 @@ impl Document {
                 return None;
             }
             budget.set(spent - 1);
+            work::count(Counter::KeyComparisons, 1);
             match self.scalar(entry.key) {
                 Some(k) if k == key => return Some(entry),
                 Some("<<") => has_merge = true,

@@ -5,6 +5,39 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::thread;
+use std::time::Duration;
+
+/// How long a hostile-input test may run before it counts as hung. Only a guard
+/// against hangs, never a benchmark: the slowest such test takes about 10 s in a
+/// debug build on a quiet 2-core machine, and this is 30 times that. What bounds
+/// the work itself are the counts of `gitops_ls_analysis::work`.
+pub const HANG_WATCHDOG: Duration = Duration::from_secs(300);
+
+/// Runs `f` on a thread of its own and fails the test when it has not finished
+/// within [`HANG_WATCHDOG`], so that a hang fails one test instead of the run.
+pub fn watchdog<T: Send + 'static>(what: &str, f: impl FnOnce() -> T + Send + 'static) -> T {
+    let (sender, receiver) = mpsc::channel();
+    let worker = thread::Builder::new()
+        .name(what.to_owned())
+        .spawn(move || {
+            // A send fails only when the test already gave up waiting.
+            let _ = sender.send(f());
+        })
+        .expect("a thread for the watched work");
+    match receiver.recv_timeout(HANG_WATCHDOG) {
+        Ok(out) => out,
+        // The worker panicked: report its own message.
+        Err(mpsc::RecvTimeoutError::Disconnected) => match worker.join() {
+            Err(panic) => std::panic::resume_unwind(panic),
+            Ok(()) => unreachable!("the worker sends before it ends"),
+        },
+        Err(mpsc::RecvTimeoutError::Timeout) => {
+            panic!("{what}: still running after {HANG_WATCHDOG:?}, taken as a hang")
+        }
+    }
+}
 
 /// `tests/fixtures/rules/` at the workspace root.
 pub fn rule_fixture_dir() -> PathBuf {

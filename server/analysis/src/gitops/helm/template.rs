@@ -4,6 +4,7 @@
 
 use super::values::{ChartContext, GoValue, ValueError};
 use crate::text::TextRange;
+use crate::work::{self, Counter};
 use crate::yaml::action_close;
 
 /// A `.Values` / `.Chart` reference the rendering used.
@@ -29,6 +30,7 @@ pub struct Rendered {
 /// A short reason when the actions are more than this models, or when `helm template`
 /// would fail.
 pub fn render(source: &str, chart: &ChartContext) -> Result<Rendered, String> {
+    work::count(Counter::Renders, 1);
     let mut out = Rendered {
         text: String::new(),
         uses: Vec::new(),
