@@ -992,6 +992,10 @@ fn configuration_errors_name_the_file_once() {
         "{errors}"
     );
     assert!(
+        !errors.contains(" at line "),
+        "the place is stated once: {errors}"
+    );
+    assert!(
         stdout(&output).contains("error: 3 file(s) could not be checked"),
         "{}",
         stdout(&output)

@@ -433,36 +433,40 @@ fn exit_status(outcome: &Outcome, fail_on: FailOn) -> ExitCode {
 }
 
 fn lint_file(path: &Path, resolver: &ConfigResolver) -> FileOutcome {
-    let loaded = match resolver.for_file(path) {
-        Ok(loaded) => loaded,
-        Err(error) => return FileOutcome::Failed(error),
-    };
-    if loaded.excludes(path) {
-        return FileOutcome::Excluded;
-    }
-    let read = std::fs::read(path)
-        .map_err(|error| InputError::new(path, format!("cannot read: {error}")))
-        .and_then(|bytes| decode_utf8(path, bytes));
-    match read {
-        Ok(text) => lint_text(path, text, &loaded.config),
-        Err(error) => FileOutcome::Failed(error),
-    }
+    lint_read(path, resolver, true, || {
+        std::fs::read(path).map_err(|error| format!("cannot read: {error}"))
+    })
 }
 
 /// Standard input, reported as `path`, under the configuration nearest to `path`.
 /// `exclude` does not apply: the text was passed on purpose.
 fn lint_stdin(path: &Path, resolver: &ConfigResolver) -> FileOutcome {
+    lint_read(path, resolver, false, || {
+        let mut bytes = Vec::new();
+        let read = std::io::stdin().lock().read_to_end(&mut bytes);
+        read.map(|_| bytes)
+            .map_err(|error| format!("cannot read standard input: {error}"))
+    })
+}
+
+/// Lints the bytes `read` gives for `path` under its configuration.
+fn lint_read(
+    path: &Path,
+    resolver: &ConfigResolver,
+    honour_exclude: bool,
+    read: impl FnOnce() -> Result<Vec<u8>, String>,
+) -> FileOutcome {
     let loaded = match resolver.for_file(path) {
         Ok(loaded) => loaded,
         Err(error) => return FileOutcome::Failed(error),
     };
-    let mut bytes = Vec::new();
-    let read = std::io::stdin()
-        .lock()
-        .read_to_end(&mut bytes)
-        .map_err(|error| InputError::new(path, format!("cannot read standard input: {error}")))
-        .and_then(|_| decode_utf8(path, bytes));
-    match read {
+    if honour_exclude && loaded.excludes(path) {
+        return FileOutcome::Excluded;
+    }
+    let text = read()
+        .map_err(|message| InputError::new(path, message))
+        .and_then(|bytes| decode_utf8(path, bytes));
+    match text {
         Ok(text) => lint_text(path, text, &loaded.config),
         Err(error) => FileOutcome::Failed(error),
     }

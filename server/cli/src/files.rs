@@ -157,11 +157,20 @@ fn load(path: &Path) -> Result<Arc<LoadedConfig>, InputError> {
     let text = std::fs::read_to_string(path).map_err(|error| {
         InputError::new(path, format!("cannot read the configuration: {error}"))
     })?;
-    let config = Config::from_yaml(&text).map_err(|error| InputError {
-        path: path.to_path_buf(),
-        line: error.line,
-        column: error.column,
-        message: format!("invalid configuration: {}", error.message),
+    let config = Config::from_yaml(&text).map_err(|error| {
+        // The place is printed before the message (`path:line:column:`): serde_yaml's
+        // trailing ` at line L column C` would state it twice.
+        let place = match (error.line, error.column) {
+            (Some(line), Some(column)) => format!(" at line {line} column {column}"),
+            _ => String::new(),
+        };
+        let message = error.message.strip_suffix(&place).unwrap_or(&error.message);
+        InputError {
+            path: path.to_path_buf(),
+            line: error.line,
+            column: error.column,
+            message: format!("invalid configuration: {message}"),
+        }
     })?;
     let base = path
         .parent()

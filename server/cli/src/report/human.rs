@@ -150,17 +150,11 @@ fn summary(out: &mut dyn Write, outcome: &Outcome, style: &Style) -> io::Result<
         writeln!(out, "No findings: {checked}.")?;
     }
     // A run that could not look at everything never ends on a clean summary.
-    if outcome.not_checked > 0 {
-        let not_checked = outcome.not_checked;
-        let error = style.paint("1;31", "error:");
-        writeln!(
-            out,
-            "{error} {not_checked} file(s) could not be checked (reasons on stderr)."
-        )?;
-    } else if !outcome.errors.is_empty() {
-        let errors = outcome.errors.len();
-        let error = style.paint("1;31", "error:");
-        writeln!(out, "{error} {errors} error(s) (on stderr).")?;
-    }
+    let failure = match (outcome.not_checked, outcome.errors.len()) {
+        (0, 0) => return Ok(()),
+        (0, errors) => format!("{errors} error(s) (on stderr)."),
+        (files, _) => format!("{files} file(s) could not be checked (reasons on stderr)."),
+    };
+    writeln!(out, "{} {failure}", style.paint("1;31", "error:"))?;
     Ok(())
 }
