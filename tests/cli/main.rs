@@ -665,3 +665,393 @@ fn helm_values_are_linted_through_the_chart_templates_and_fixed() {
         "{report}"
     );
 }
+
+fn run_with_stdin(dir: &Path, args: &[&str], input: &[u8]) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(binary())
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run gitops-ls");
+    let mut stdin = child.stdin.take().unwrap();
+    // A run that stops before reading standard input closes the pipe early.
+    let _ = stdin.write_all(input);
+    drop(stdin);
+    child.wait_with_output().unwrap()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn json_report(output: &Output) -> Value {
+    serde_json::from_slice(&output.stdout).expect("JSON report")
+}
+
+#[test]
+fn stdin_is_read_from_dash_alone_or_with_other_paths() {
+    let dir = tempfile::tempdir().unwrap();
+    let piped = run_with_stdin(
+        dir.path(),
+        &["check", "--format", "json", "-"],
+        DEPLOYMENT.as_bytes(),
+    );
+    assert_eq!(piped.status.code(), Some(1), "{}", stderr(&piped));
+    let report = json_report(&piped);
+    let findings = report["findings"].as_array().unwrap();
+    assert_eq!(
+        rules_of(findings),
+        ["implicit-pull-policy", "latest-tag", "invalid-pull-policy"]
+    );
+    assert!(
+        findings.iter().all(|f| f["path"] == "<stdin>"),
+        "{report:#}"
+    );
+    assert_eq!(report["filesChecked"], 1);
+
+    write(
+        dir.path(),
+        "pod.yaml",
+        "apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - name: a\n    image: app\n",
+    );
+    let both = run_with_stdin(
+        dir.path(),
+        &["check", "pod.yaml", "-"],
+        DEPLOYMENT.as_bytes(),
+    );
+    let text = stdout(&both);
+    assert!(
+        text.contains("<stdin>:13:26: error[invalid-pull-policy]"),
+        "{text}"
+    );
+    assert!(
+        text.contains("pod.yaml:6:12: warning[latest-tag]"),
+        "{text}"
+    );
+    assert!(text.contains("2 Kubernetes file(s) checked"), "{text}");
+
+    // Read fully and checked for UTF-8 as a file is.
+    let latin1 = run_with_stdin(dir.path(), &["check", "-"], b"kind: Pod\nname: caf\xe9\n");
+    assert_eq!(latin1.status.code(), Some(2));
+    assert!(
+        stderr(&latin1).contains("gitops-ls: <stdin>: not UTF-8 (invalid byte at offset 19)"),
+        "{}",
+        stderr(&latin1)
+    );
+    let big = vec![DEPLOYMENT; 2000].join("---\n");
+    let whole = run_with_stdin(
+        dir.path(),
+        &["check", "--format", "json", "-"],
+        big.as_bytes(),
+    );
+    assert_eq!(
+        json_report(&whole)["findings"].as_array().unwrap().len(),
+        6000
+    );
+}
+
+#[test]
+fn stdin_filename_names_the_report_and_picks_the_configuration() {
+    let dir = tempfile::tempdir().unwrap();
+    // The nearest configuration of the named path applies, but not its `exclude`: the
+    // text was passed on purpose.
+    write(
+        dir.path(),
+        "apps/.gitops-ls.yaml",
+        "rules:\n  latest-tag: off\nexclude: ['**']\n",
+    );
+    let output = run_with_stdin(
+        dir.path(),
+        &[
+            "check",
+            "--format",
+            "json",
+            "--stdin-filename",
+            "apps/web/deploy.yaml",
+            "-",
+        ],
+        DEPLOYMENT.as_bytes(),
+    );
+    let report = json_report(&output);
+    let findings = report["findings"].as_array().unwrap();
+    assert_eq!(
+        rules_of(findings),
+        ["implicit-pull-policy", "invalid-pull-policy"],
+        "{report:#}"
+    );
+    assert!(findings.iter().all(|f| f["path"] == "apps/web/deploy.yaml"));
+
+    let output = run_with_stdin(
+        dir.path(),
+        &["check", "--stdin-filename", "deploy.yaml"],
+        DEPLOYMENT.as_bytes(),
+    );
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("pass `-` among the paths"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn fix_on_stdin_prints_the_fixed_text_and_the_report_on_stderr() {
+    let dir = tempfile::tempdir().unwrap();
+    // A file at the named path is neither read nor written.
+    let on_disk = write(dir.path(), "deploy.yaml", "kind: ConfigMap\n");
+    let output = run_with_stdin(
+        dir.path(),
+        &["check", "--fix", "--stdin-filename", "deploy.yaml", "-"],
+        DEPLOYMENT.as_bytes(),
+    );
+    let fixed = stdout(&output);
+    assert_eq!(
+        fixed,
+        DEPLOYMENT
+            .replace(
+                "image: nginx\n",
+                "image: nginx\n        imagePullPolicy: Always\n"
+            )
+            .replace("imagePullPolicy: always", "imagePullPolicy: Always")
+    );
+    let report = stderr(&output);
+    assert!(
+        report.contains("Fixed 2 problem(s) in 1 file(s)."),
+        "{report}"
+    );
+    assert!(
+        report.contains("deploy.yaml:10:16: warning[latest-tag]"),
+        "{report}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(on_disk).unwrap(),
+        "kind: ConfigMap\n"
+    );
+    // Text that is not Kubernetes comes back unchanged.
+    let values = "image:\n  tag: latest\n";
+    let output = run_with_stdin(dir.path(), &["check", "--fix", "-"], values.as_bytes());
+    assert_eq!(stdout(&output), values);
+    assert_eq!(output.status.code(), Some(0));
+}
+
+#[test]
+fn a_run_with_unreadable_files_says_what_could_not_be_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "good.yaml",
+        "apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - name: a\n    image: app:1\n    imagePullPolicy: IfNotPresent\n",
+    );
+    std::fs::write(
+        dir.path().join("latin1.yaml"),
+        b"kind: Pod\nname: caf\xe9\n",
+    )
+    .unwrap();
+    let human = run(dir.path(), &["check", "."]);
+    assert_eq!(human.status.code(), Some(2));
+    let text = stdout(&human);
+    assert!(!text.contains("No problems"), "{text}");
+    assert!(
+        text.ends_with(
+            "No findings: 1 Kubernetes file(s) checked, 1 YAML file(s) seen.\n\
+             error: 1 file(s) could not be checked (reasons on stderr).\n"
+        ),
+        "{text}"
+    );
+
+    let json = json_report(&run(dir.path(), &["check", "--format", "json", "."]));
+    assert_eq!(json["filesChecked"], 1);
+    assert_eq!(json["filesNotChecked"], 1);
+    let errors = json["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1);
+    assert_eq!(errors[0]["path"], "./latin1.yaml");
+    assert!(errors[0]["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("not UTF-8"));
+
+    let sarif = json_report(&run(dir.path(), &["check", "--format", "sarif", "."]));
+    let invocation = &sarif["runs"][0]["invocations"][0];
+    assert_eq!(invocation["executionSuccessful"], false);
+    let notification = &invocation["toolExecutionNotifications"][0];
+    assert_eq!(notification["level"], "error");
+    assert!(notification["message"]["text"]
+        .as_str()
+        .unwrap()
+        .starts_with("not UTF-8"));
+    let location = &notification["locations"][0]["physicalLocation"]["artifactLocation"];
+    assert_eq!(location["uri"], "latin1.yaml");
+    assert_eq!(location["uriBaseId"], "%SRCROOT%");
+}
+
+#[test]
+fn a_file_over_the_size_limit_is_skipped_not_counted_as_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let padding = "# padding\n".repeat(gitops_ls_analysis::MAX_FILE_BYTES / 10 + 1);
+    write(dir.path(), "huge.yaml", &format!("kind: Pod\n{padding}"));
+    let human = run(dir.path(), &["check", "huge.yaml"]);
+    let text = stdout(&human);
+    assert_eq!(human.status.code(), Some(0), "{text}");
+    assert!(
+        text.starts_with("huge.yaml: note: not analysed: the file is 32 MiB"),
+        "{text}"
+    );
+    assert!(
+        text.ends_with(
+            "No findings: 0 Kubernetes file(s) checked, 1 skipped for their size, 1 YAML file(s) seen.\n"
+        ),
+        "{text}"
+    );
+    let json = json_report(&run(
+        dir.path(),
+        &["check", "--format", "json", "huge.yaml"],
+    ));
+    assert_eq!(json["filesChecked"], 0);
+    assert_eq!(json["skipped"][0]["path"], "huge.yaml");
+    let sarif = json_report(&run(
+        dir.path(),
+        &["check", "--format", "sarif", "huge.yaml"],
+    ));
+    let invocation = &sarif["runs"][0]["invocations"][0];
+    assert_eq!(invocation["executionSuccessful"], true);
+    assert_eq!(
+        invocation["toolExecutionNotifications"][0]["level"],
+        "warning"
+    );
+}
+
+#[test]
+fn yaml_extensions_in_any_case_are_walked_but_kustomization_names_are_exact() {
+    let dir = tempfile::tempdir().unwrap();
+    let pod = "apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - name: a\n    image: app\n";
+    write(dir.path(), "a/Pod.YAML", pod);
+    write(dir.path(), "b/pod.Yml", pod);
+    // kustomize reads only kustomization.yaml, kustomization.yml and Kustomization: this
+    // one is plain YAML without apiVersion or kind, skipped quietly.
+    write(
+        dir.path(),
+        "c/KUSTOMIZATION.YAML",
+        "resources: [pod.yaml]\nimages:\n  - name: ngnix\n    newTag: \"1\"\n",
+    );
+    write(
+        dir.path(),
+        "c/pod.yaml",
+        &pod.replace("image: app", "image: app:1"),
+    );
+    let (findings, output) = json_findings(dir.path(), &["."]);
+    let paths: Vec<&str> = findings
+        .iter()
+        .filter(|f| f["rule"] == "latest-tag")
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(paths, ["./a/Pod.YAML", "./b/pod.Yml"], "{findings:#?}");
+    assert!(rules_of(&findings)
+        .iter()
+        .all(|r| r != "unused-image-entry"));
+    let human = stdout(&run(dir.path(), &["check", "."]));
+    assert!(
+        human.contains("3 Kubernetes file(s) checked, 4 YAML file(s) seen"),
+        "{human}"
+    );
+    assert_eq!(output.status.code(), Some(0));
+}
+
+#[test]
+fn configuration_errors_name_the_file_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = run(dir.path(), &["check", "--config", "nope.yaml", "."]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(
+        stderr(&missing).starts_with("gitops-ls: nope.yaml: cannot read the configuration: "),
+        "{}",
+        stderr(&missing)
+    );
+
+    write(
+        dir.path(),
+        ".gitops-ls.yaml",
+        "rules:\n  latest-tags: error\n",
+    );
+    write(dir.path(), "a.yaml", DEPLOYMENT);
+    write(dir.path(), "b.yaml", DEPLOYMENT);
+    write(dir.path(), "sub/c.yaml", DEPLOYMENT);
+    let output = run(dir.path(), &["check", "."]);
+    assert_eq!(output.status.code(), Some(2));
+    let errors = stderr(&output);
+    assert_eq!(errors.lines().count(), 1, "{errors}");
+    let config = std::path::absolute(dir.path().join(".gitops-ls.yaml")).unwrap();
+    assert!(
+        errors.starts_with(&format!(
+            "gitops-ls: {}:2:3: invalid configuration: ",
+            config.display()
+        )),
+        "{errors}"
+    );
+    assert!(
+        !errors.contains(" at line "),
+        "the place is stated once: {errors}"
+    );
+    assert!(
+        stdout(&output).contains("error: 3 file(s) could not be checked"),
+        "{}",
+        stdout(&output)
+    );
+    let json = json_report(&run(dir.path(), &["check", "--format", "json", "."]));
+    assert_eq!(json["errors"].as_array().unwrap().len(), 1);
+    assert_eq!(json["errors"][0]["line"], 2);
+    assert_eq!(json["errors"][0]["column"], 3);
+    assert_eq!(json["filesNotChecked"], 3);
+}
+
+#[test]
+fn sarif_locations_are_uris_relative_to_srcroot_or_file_uris() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    write(&root, "work/my app/déploy.yaml", DEPLOYMENT);
+    write(&root, "outside.yaml", DEPLOYMENT);
+    let output = run(
+        &root.join("work"),
+        &["check", "--format", "sarif", "my app", "../outside.yaml"],
+    );
+    let sarif = json_report(&output);
+    // The properties SARIF 2.1.0 requires of a log, a run, a result and a notification.
+    assert_eq!(sarif["version"], "2.1.0");
+    let run = &sarif["runs"][0];
+    assert_eq!(run["tool"]["driver"]["name"], "gitops-ls");
+    assert!(run["invocations"][0]["executionSuccessful"].is_boolean());
+    let base = run["originalUriBaseIds"]["%SRCROOT%"]["uri"]
+        .as_str()
+        .unwrap();
+    assert_eq!(base, format!("file://{}/work/", root.display()));
+    let mut uris: Vec<(String, Value)> = run["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|result| {
+            assert!(result["message"]["text"].is_string());
+            let location = &result["locations"][0]["physicalLocation"]["artifactLocation"];
+            (
+                location["uri"].as_str().unwrap().to_owned(),
+                location["uriBaseId"].clone(),
+            )
+        })
+        .collect();
+    uris.dedup();
+    assert_eq!(
+        uris,
+        [
+            (
+                format!("file://{}/outside.yaml", root.display()),
+                Value::Null
+            ),
+            (
+                "my%20app/d%C3%A9ploy.yaml".to_owned(),
+                Value::from("%SRCROOT%")
+            ),
+        ]
+    );
+}

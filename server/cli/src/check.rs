@@ -1,7 +1,7 @@
 //! `gitops-ls check`: lint files, optionally fix them, report, pick the exit status.
 
 use std::collections::HashMap;
-use std::io::Write;
+use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -13,7 +13,7 @@ use gitops_ls_analysis::{analyze, apply_edits, rules, Analysis, Edit, Finding, S
 use rayon::prelude::*;
 
 use crate::files::{discover, ConfigResolver, InputError};
-use crate::{report, CheckArgs, FailOn, EXIT_ERROR, EXIT_FINDINGS};
+use crate::{report, CheckArgs, FailOn, Format, EXIT_ERROR, EXIT_FINDINGS};
 
 /// One linted file.
 pub struct FileResult {
@@ -24,11 +24,22 @@ pub struct FileResult {
     pub fixes_applied: usize,
 }
 
+/// A file that was read but not analysed (larger than the analysis limit).
+pub struct SkippedFile {
+    pub path: PathBuf,
+    pub reason: String,
+}
+
 /// Everything a report needs.
+#[derive(Default)]
 pub struct Outcome {
     pub files: Vec<FileResult>,
+    pub skipped: Vec<SkippedFile>,
+    /// Each problem once (a broken configuration shared by many files is one error).
     pub errors: Vec<InputError>,
-    /// YAML files looked at, including those skipped as not Kubernetes.
+    /// Files (and command-line paths) that could not be checked because of `errors`.
+    pub not_checked: usize,
+    /// YAML files looked at, including those skipped as not Kubernetes or for their size.
     pub yaml_files: usize,
 }
 
@@ -36,40 +47,101 @@ enum FileOutcome {
     Linted(FileResult),
     /// Kept for the cross-file index, which reads Argo CD / Flux objects.
     NotKubernetes(PathBuf, String),
+    /// With the text, which `--fix` on standard input prints back unchanged.
+    TooLarge(SkippedFile, String),
     Excluded,
     Failed(InputError),
+}
+
+/// The path that stands for standard input.
+const STDIN_ARGUMENT: &str = "-";
+
+/// How standard input is reported without `--stdin-filename`.
+const STDIN_NAME: &str = "<stdin>";
+
+impl Outcome {
+    /// Counts a file's outcome in; returns the text of a file too large to analyse,
+    /// which is not kept.
+    fn add(
+        &mut self,
+        result: FileOutcome,
+        other_yaml: &mut Vec<(PathBuf, String)>,
+    ) -> Option<String> {
+        match result {
+            FileOutcome::Linted(file) => {
+                self.yaml_files += 1;
+                self.files.push(file);
+            }
+            FileOutcome::NotKubernetes(path, text) => {
+                self.yaml_files += 1;
+                other_yaml.push((path, text));
+            }
+            FileOutcome::TooLarge(file, text) => {
+                self.yaml_files += 1;
+                self.skipped.push(file);
+                return Some(text);
+            }
+            FileOutcome::Excluded => {}
+            FileOutcome::Failed(error) => {
+                self.not_checked += 1;
+                self.errors.push(error);
+            }
+        }
+        None
+    }
 }
 
 pub fn run(args: &CheckArgs) -> ExitCode {
     let resolver = match ConfigResolver::new(args.config.as_deref()) {
         Ok(resolver) => resolver,
         Err(error) => {
-            eprintln!("gitops-ls: {}", error.message);
+            eprintln!("gitops-ls: {}: {}", error.location(), error.message);
             return ExitCode::from(EXIT_ERROR);
         }
     };
-    let (paths, mut errors) = discover(&args.paths);
+    let reads_stdin = args
+        .paths
+        .iter()
+        .any(|path| path == Path::new(STDIN_ARGUMENT));
+    if args.stdin_filename.is_some() && !reads_stdin {
+        eprintln!("gitops-ls: --stdin-filename names standard input: pass `-` among the paths");
+        return ExitCode::from(EXIT_ERROR);
+    }
+    let stdin_path = reads_stdin.then(|| {
+        args.stdin_filename
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(STDIN_NAME))
+    });
+    let on_disk: Vec<PathBuf> = args
+        .paths
+        .iter()
+        .filter(|path| *path != Path::new(STDIN_ARGUMENT))
+        .cloned()
+        .collect();
+    let (mut paths, errors) = discover(&on_disk);
+    let mut outcome = Outcome {
+        not_checked: errors.len(),
+        errors,
+        ..Outcome::default()
+    };
+    // The piped text stands for the file it names, as an editor's unsaved buffer does.
+    if let Some(stdin_path) = &stdin_path {
+        paths.retain(|path| normalize(path) != normalize(stdin_path));
+    }
     let results: Vec<FileOutcome> = paths
         .par_iter()
         .map(|path| lint_file(path, &resolver))
         .collect();
-    let mut files = Vec::new();
     let mut other_yaml = Vec::new();
-    let mut yaml_files = 0;
     for result in results {
-        match result {
-            FileOutcome::Linted(file) => {
-                yaml_files += 1;
-                files.push(file);
-            }
-            FileOutcome::NotKubernetes(path, text) => {
-                yaml_files += 1;
-                other_yaml.push((path, text));
-            }
-            FileOutcome::Excluded => {}
-            FileOutcome::Failed(error) => errors.push(error),
-        }
+        outcome.add(result, &mut other_yaml);
     }
+    let mut stdin_unanalysed = None;
+    if let Some(stdin_path) = &stdin_path {
+        stdin_unanalysed = outcome.add(lint_stdin(stdin_path, &resolver), &mut other_yaml);
+        paths.push(stdin_path.clone());
+    }
+    let mut files = std::mem::take(&mut outcome.files);
     let root = repository_root(args);
     let mut index = build_index(&root, &paths, &files, &other_yaml);
     demote_fixes_that_change_overlays(&index, &root, &mut files, &other_yaml);
@@ -77,13 +149,13 @@ pub fn run(args: &CheckArgs) -> ExitCode {
     if args.fix {
         let fixed: Vec<Result<bool, InputError>> = files
             .par_iter_mut()
-            .map(|file| fix_file(file, &resolver))
+            .map(|file| fix_file(file, &resolver, stdin_path.as_deref()))
             .collect();
         let mut any_fixed = false;
         for result in fixed {
             match result {
                 Ok(fixed) => any_fixed |= fixed,
-                Err(error) => errors.push(error),
+                Err(error) => outcome.errors.push(error),
             }
         }
         // Report what is left, like a second run would: the fixes may have changed
@@ -98,21 +170,59 @@ pub fn run(args: &CheckArgs) -> ExitCode {
             cross_file_findings(&index, &root, &resolver, &mut files, &other_yaml);
         }
     }
-    let outcome = Outcome {
-        files,
-        errors,
-        yaml_files,
-    };
-    let rendered = report::render(args.format, &outcome, args.color.enabled());
-    let mut stdout = std::io::stdout().lock();
-    // A closed pipe (`| head`) is not an error worth a panic.
-    let _ = stdout
-        .write_all(rendered.as_bytes())
-        .and_then(|()| stdout.flush());
-    for error in &outcome.errors {
-        eprintln!("gitops-ls: {}: {}", error.path.display(), error.message);
+    outcome.files = files;
+    // Files sharing a broken configuration all fail with the same error.
+    let mut unique: Vec<InputError> = Vec::with_capacity(outcome.errors.len());
+    for error in std::mem::take(&mut outcome.errors) {
+        if !unique.contains(&error) {
+            unique.push(error);
+        }
     }
+    outcome.errors = unique;
+    for error in &outcome.errors {
+        eprintln!("gitops-ls: {}: {}", error.location(), error.message);
+    }
+    // `--fix` on standard input prints the fixed text (or the text as it was, when it was
+    // not analysed) on stdout, as ruff does; the report then goes to stderr.
+    let written = match stdin_path.as_deref().filter(|_| args.fix) {
+        Some(stdin_path) => {
+            let checked = outcome.files.iter().find(|file| file.path == stdin_path);
+            let text = checked.map(|file| file.text.as_str()).or_else(|| {
+                let other = other_yaml.iter().find(|(path, _)| path == stdin_path);
+                other
+                    .map(|(_, text)| text.as_str())
+                    .or(stdin_unanalysed.as_deref())
+            });
+            let mut stdout = std::io::stdout().lock();
+            text.map_or(Ok(()), |text| stdout.write_all(text.as_bytes()))
+                .and_then(|()| stdout.flush())
+                .and_then(|()| {
+                    let stderr = std::io::stderr();
+                    let color = args.color.enabled(stderr.is_terminal());
+                    write_report(args.format, &outcome, color, stderr.lock())
+                })
+        }
+        None => {
+            let stdout = std::io::stdout();
+            let color = args.color.enabled(stdout.is_terminal());
+            write_report(args.format, &outcome, color, stdout.lock())
+        }
+    };
+    // A closed pipe (`| head`) is not an error worth a panic, nor a reason to stop before
+    // the exit status.
+    drop(written);
     exit_status(&outcome, args.fail_on)
+}
+
+fn write_report(
+    format: Format,
+    outcome: &Outcome,
+    color: bool,
+    out: impl Write,
+) -> std::io::Result<()> {
+    let mut out = std::io::BufWriter::new(out);
+    report::write(format, outcome, color, &mut out)?;
+    out.flush()
 }
 
 /// Reads the workspace from disk.
@@ -323,18 +433,51 @@ fn exit_status(outcome: &Outcome, fail_on: FailOn) -> ExitCode {
 }
 
 fn lint_file(path: &Path, resolver: &ConfigResolver) -> FileOutcome {
+    lint_read(path, resolver, true, || {
+        std::fs::read(path).map_err(|error| format!("cannot read: {error}"))
+    })
+}
+
+/// Standard input, reported as `path`, under the configuration nearest to `path`.
+/// `exclude` does not apply: the text was passed on purpose.
+fn lint_stdin(path: &Path, resolver: &ConfigResolver) -> FileOutcome {
+    lint_read(path, resolver, false, || {
+        let mut bytes = Vec::new();
+        let read = std::io::stdin().lock().read_to_end(&mut bytes);
+        read.map(|_| bytes)
+            .map_err(|error| format!("cannot read standard input: {error}"))
+    })
+}
+
+/// Lints the bytes `read` gives for `path` under its configuration.
+fn lint_read(
+    path: &Path,
+    resolver: &ConfigResolver,
+    honour_exclude: bool,
+    read: impl FnOnce() -> Result<Vec<u8>, String>,
+) -> FileOutcome {
     let loaded = match resolver.for_file(path) {
         Ok(loaded) => loaded,
         Err(error) => return FileOutcome::Failed(error),
     };
-    if loaded.excludes(path) {
+    if honour_exclude && loaded.excludes(path) {
         return FileOutcome::Excluded;
     }
-    let text = match read_utf8(path) {
-        Ok(text) => text,
-        Err(error) => return FileOutcome::Failed(error),
-    };
-    let analysis = analyze(&text, &loaded.config);
+    let text = read()
+        .map_err(|message| InputError::new(path, message))
+        .and_then(|bytes| decode_utf8(path, bytes));
+    match text {
+        Ok(text) => lint_text(path, text, &loaded.config),
+        Err(error) => FileOutcome::Failed(error),
+    }
+}
+
+fn lint_text(path: &Path, text: String, config: &gitops_ls_analysis::Config) -> FileOutcome {
+    let mut analysis = analyze(&text, config);
+    if let Some(reason) = analysis.skipped.take() {
+        let path = path.to_path_buf();
+        return FileOutcome::TooLarge(SkippedFile { path, reason }, text);
+    }
     let is_kustomization = path
         .file_name()
         .and_then(|name| name.to_str())
@@ -351,8 +494,13 @@ fn lint_file(path: &Path, resolver: &ConfigResolver) -> FileOutcome {
 }
 
 /// `--fix`: applies the safe fixes, writes the file, and re-analyses it like a second run
-/// would. `Ok(true)` when the file changed.
-fn fix_file(file: &mut FileResult, resolver: &ConfigResolver) -> Result<bool, InputError> {
+/// would. `Ok(true)` when the file changed. The text of standard input (`stdin`) is only
+/// fixed in memory.
+fn fix_file(
+    file: &mut FileResult,
+    resolver: &ConfigResolver,
+    stdin: Option<&Path>,
+) -> Result<bool, InputError> {
     let edits: Vec<Edit> = file
         .analysis
         .findings
@@ -365,24 +513,22 @@ fn fix_file(file: &mut FileResult, resolver: &ConfigResolver) -> Result<bool, In
     }
     let loaded = resolver.for_file(&file.path)?;
     let fixed = apply_edits(&file.text, &edits);
-    write_atomically(&file.path, &fixed)?;
+    if stdin != Some(file.path.as_path()) {
+        write_atomically(&file.path, &fixed)?;
+    }
     file.analysis = analyze(&fixed, &loaded.config);
     file.text = fixed;
     file.fixes_applied = edits.len();
     Ok(true)
 }
 
-fn read_utf8(path: &Path) -> Result<String, InputError> {
-    let bytes = std::fs::read(path).map_err(|error| InputError {
-        path: path.to_path_buf(),
-        message: format!("cannot read: {error}"),
-    })?;
-    String::from_utf8(bytes).map_err(|error| InputError {
-        path: path.to_path_buf(),
-        message: format!(
+fn decode_utf8(path: &Path, bytes: Vec<u8>) -> Result<String, InputError> {
+    String::from_utf8(bytes).map_err(|error| {
+        let message = format!(
             "not UTF-8 (invalid byte at offset {}); Kubernetes manifests must be UTF-8",
             error.utf8_error().valid_up_to()
-        ),
+        );
+        InputError::new(path, message)
     })
 }
 
@@ -390,7 +536,7 @@ fn read_utf8(path: &Path) -> Result<String, InputError> {
 /// `kind`, or a broken document mentions them; Helm values, CI configs and
 /// other YAML are skipped quietly.
 fn is_kubernetes_yaml(analysis: &Analysis) -> bool {
-    if analysis.skipped.is_some() || !analysis.containers.is_empty() {
+    if !analysis.containers.is_empty() {
         return true;
     }
     analysis.file.documents.iter().any(|doc| {
@@ -409,9 +555,8 @@ fn is_kubernetes_yaml(analysis: &Analysis) -> bool {
 /// Writes through a temporary file in the same folder and a rename, so a
 /// crash never leaves a half-written manifest; keeps the permissions.
 fn write_atomically(path: &Path, text: &str) -> Result<(), InputError> {
-    let fail = |error: std::io::Error| InputError {
-        path: path.to_path_buf(),
-        message: format!("cannot write the fixed file: {error}"),
+    let fail = |error: std::io::Error| {
+        InputError::new(path, format!("cannot write the fixed file: {error}"))
     };
     let name = path
         .file_name()

@@ -8,16 +8,42 @@ use gitops_ls_analysis::config::CONFIG_FILE_NAME;
 use gitops_ls_analysis::Config;
 
 /// A problem that stops a file (or the run) from being linted.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InputError {
     pub path: PathBuf,
+    /// 1-based line and column in `path`, when the problem has a place (a broken
+    /// configuration).
+    pub line: Option<usize>,
+    pub column: Option<usize>,
     pub message: String,
 }
 
-/// YAML files, and kustomize's `Kustomization` (a kustomization file without extension).
+impl InputError {
+    pub fn new(path: &Path, message: String) -> InputError {
+        InputError {
+            path: path.to_path_buf(),
+            line: None,
+            column: None,
+            message,
+        }
+    }
+
+    /// `path`, `path:line` or `path:line:column`.
+    pub fn location(&self) -> String {
+        let path = self.path.display();
+        match (self.line, self.column) {
+            (Some(line), Some(column)) => format!("{path}:{line}:{column}"),
+            (Some(line), None) => format!("{path}:{line}"),
+            _ => path.to_string(),
+        }
+    }
+}
+
+/// YAML files (`.yaml`/`.yml` in any case, as Windows and macOS file systems do not tell
+/// them apart), and kustomize's `Kustomization` (a kustomization file without extension).
 fn is_yaml(path: &Path) -> bool {
     let extension = path.extension().and_then(|e| e.to_str());
-    matches!(extension, Some("yaml" | "yml"))
+    extension.is_some_and(|e| e.eq_ignore_ascii_case("yaml") || e.eq_ignore_ascii_case("yml"))
         || path.file_name().is_some_and(|n| n == "Kustomization")
 }
 
@@ -32,10 +58,10 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<InputError>) {
             continue;
         }
         if !path.is_dir() {
-            errors.push(InputError {
-                path: path.clone(),
-                message: "no such file or directory".to_owned(),
-            });
+            errors.push(InputError::new(
+                path,
+                "no such file or directory".to_owned(),
+            ));
             continue;
         }
         let walker = ignore::WalkBuilder::new(path)
@@ -50,10 +76,7 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<InputError>) {
                         files.push(entry.into_path());
                     }
                 }
-                Err(error) => errors.push(InputError {
-                    path: path.clone(),
-                    message: error.to_string(),
-                }),
+                Err(error) => errors.push(InputError::new(path, error.to_string())),
             }
         }
     }
@@ -131,19 +154,22 @@ impl ConfigResolver {
 }
 
 fn load(path: &Path) -> Result<Arc<LoadedConfig>, InputError> {
-    let text = std::fs::read_to_string(path).map_err(|error| InputError {
-        path: path.to_path_buf(),
-        message: format!("cannot read configuration: {error}"),
+    let text = std::fs::read_to_string(path).map_err(|error| {
+        InputError::new(path, format!("cannot read the configuration: {error}"))
     })?;
     let config = Config::from_yaml(&text).map_err(|error| {
-        let location = match (error.line, error.column) {
-            (Some(line), Some(column)) => format!("{}:{line}:{column}", path.display()),
-            (Some(line), None) => format!("{}:{line}", path.display()),
-            _ => path.display().to_string(),
+        // The place is printed before the message (`path:line:column:`): serde_yaml's
+        // trailing ` at line L column C` would state it twice.
+        let place = match (error.line, error.column) {
+            (Some(line), Some(column)) => format!(" at line {line} column {column}"),
+            _ => String::new(),
         };
+        let message = error.message.strip_suffix(&place).unwrap_or(&error.message);
         InputError {
             path: path.to_path_buf(),
-            message: format!("{location}: invalid configuration: {}", error.message),
+            line: error.line,
+            column: error.column,
+            message: format!("invalid configuration: {message}"),
         }
     })?;
     let base = path

@@ -5,7 +5,6 @@ mod files;
 mod report;
 mod rules;
 
-use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -43,7 +42,7 @@ enum Command {
 
 #[derive(Debug, clap::Args)]
 pub struct CheckArgs {
-    /// Files and folders to lint.
+    /// Files and folders to lint; `-` reads standard input.
     #[arg(default_value = ".")]
     pub paths: Vec<PathBuf>,
     /// Output format.
@@ -58,7 +57,11 @@ pub struct CheckArgs {
     /// Use this configuration file instead of the nearest .gitops-ls.yaml.
     #[arg(long)]
     pub config: Option<PathBuf>,
-    /// Colour the human output (default: when stdout is a terminal and NO_COLOR is unset).
+    /// The path standard input stands for: shown in the report, and it picks the
+    /// nearest .gitops-ls.yaml.
+    #[arg(long, value_name = "PATH")]
+    pub stdin_filename: Option<PathBuf>,
+    /// Colour the human output (default: when it goes to a terminal and NO_COLOR is unset).
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
 }
@@ -88,13 +91,12 @@ pub enum ColorChoice {
 }
 
 impl ColorChoice {
-    pub fn enabled(self) -> bool {
+    /// Whether to colour output written to a stream that is (or is not) a terminal.
+    pub fn enabled(self, to_terminal: bool) -> bool {
         match self {
             ColorChoice::Always => true,
             ColorChoice::Never => false,
-            ColorChoice::Auto => {
-                std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
-            }
+            ColorChoice::Auto => to_terminal && std::env::var_os("NO_COLOR").is_none(),
         }
     }
 }

@@ -1,7 +1,7 @@
 //! `--format github`: GitHub Actions workflow commands, which show up as
 //! annotations on the pull request.
 
-use std::fmt::Write;
+use std::io::{self, Write};
 
 use gitops_ls_analysis::Severity;
 
@@ -19,8 +19,7 @@ fn escape_property(text: &str) -> String {
     escape_data(text).replace(':', "%3A").replace(',', "%2C")
 }
 
-pub fn render(outcome: &Outcome) -> String {
-    let mut out = String::new();
+pub fn write(outcome: &Outcome, out: &mut dyn Write) -> io::Result<()> {
     for file in &outcome.files {
         for finding in &file.analysis.findings {
             let level = match finding.severity {
@@ -30,7 +29,7 @@ pub fn render(outcome: &Outcome) -> String {
             };
             let start = file.position(finding.range.start);
             let end = file.position(finding.range.end);
-            let _ = writeln!(
+            writeln!(
                 out,
                 "::{level} file={},line={},col={},endLine={},endColumn={},title={}::{}",
                 escape_property(&file.display_path()),
@@ -40,10 +39,10 @@ pub fn render(outcome: &Outcome) -> String {
                 end.column,
                 escape_property(&format!("gitops-ls {}", finding.rule)),
                 escape_data(&finding.message)
-            );
+            )?;
         }
     }
-    out
+    Ok(())
 }
 
 #[cfg(test)]

@@ -1,7 +1,8 @@
 //! The default report: `path:line:col: severity[rule] message`, a code frame
 //! and the fix, then a summary.
 
-use std::fmt::Write;
+use std::fmt::Write as _;
+use std::io::{self, Write};
 
 use gitops_ls_analysis::{Finding, Severity};
 
@@ -31,31 +32,30 @@ impl Style {
     }
 }
 
-pub fn render(outcome: &Outcome, color: bool) -> String {
+pub fn write(outcome: &Outcome, color: bool, out: &mut dyn Write) -> io::Result<()> {
     let style = Style { color };
-    let mut out = String::new();
+    for file in &outcome.skipped {
+        let path = super::display_path(&file.path);
+        writeln!(out, "{path}: note: {}", file.reason)?;
+    }
     for file in &outcome.files {
-        if let Some(reason) = &file.analysis.skipped {
-            let _ = writeln!(out, "{}: note: {reason}", file.display_path());
-        }
         for finding in &file.analysis.findings {
-            finding_block(&mut out, outcome, file, finding, &style);
+            finding_block(out, outcome, file, finding, &style)?;
         }
     }
-    summary(&mut out, outcome, &style);
-    out
+    summary(out, outcome, &style)
 }
 
 fn finding_block(
-    out: &mut String,
+    out: &mut dyn Write,
     outcome: &Outcome,
     file: &FileResult,
     finding: &Finding,
     style: &Style,
-) {
+) -> io::Result<()> {
     let start = file.position(finding.range.start);
     let end = file.position(finding.range.end);
-    let _ = writeln!(
+    writeln!(
         out,
         "{}:{}:{}: {}[{}] {}",
         style.paint("1", &file.display_path()),
@@ -64,7 +64,7 @@ fn finding_block(
         style.severity(finding.severity),
         finding.rule,
         finding.message
-    );
+    )?;
     let line_index = start.line - 1;
     let line_range = file.analysis.lines.line_range(&file.text, line_index);
     let line_text = file.text[line_range].replace('\t', " ");
@@ -79,33 +79,33 @@ fn finding_block(
             .saturating_sub(start.column - 1)
             .max(1)
     };
-    let _ = writeln!(out, "{gutter} |");
-    let _ = writeln!(out, "{number} | {line_text}");
-    let _ = writeln!(
+    writeln!(out, "{gutter} |")?;
+    writeln!(out, "{number} | {line_text}")?;
+    writeln!(
         out,
         "{gutter} | {}{}",
         " ".repeat(start.column - 1),
         style.paint("1;31", &"^".repeat(width))
-    );
+    )?;
     for related in outcome.related(file, finding) {
-        let _ = writeln!(
+        writeln!(
             out,
             "{gutter} = note: {}:{}:{}: {}",
             related.file.display_path(),
             related.start.line,
             related.start.column,
             related.message
-        );
+        )?;
     }
     if let Some(fix) = finding.fixes.iter().find(|fix| fix.safe) {
-        let _ = writeln!(out, "{gutter} = fix: {} (run with --fix)", fix.title);
+        writeln!(out, "{gutter} = fix: {} (run with --fix)", fix.title)?;
     } else if let Some(fix) = finding.fixes.first() {
-        let _ = writeln!(out, "{gutter} = suggestion: {}", fix.title);
+        writeln!(out, "{gutter} = suggestion: {}", fix.title)?;
     }
-    out.push('\n');
+    writeln!(out)
 }
 
-fn summary(out: &mut String, outcome: &Outcome, style: &Style) {
+fn summary(out: &mut dyn Write, outcome: &Outcome, style: &Style) -> io::Result<()> {
     let findings = outcome
         .files
         .iter()
@@ -130,20 +130,31 @@ fn summary(out: &mut String, outcome: &Outcome, style: &Style) {
     let fixed: usize = outcome.files.iter().map(|file| file.fixes_applied).sum();
     if fixed > 0 {
         let fixed_files = outcome.files.iter().filter(|f| f.fixes_applied > 0).count();
-        let _ = writeln!(out, "Fixed {fixed} problem(s) in {fixed_files} file(s).");
+        writeln!(out, "Fixed {fixed} problem(s) in {fixed_files} file(s).")?;
     }
-    let checked = format!(
-        "{} Kubernetes file(s) checked, {} YAML file(s) seen",
-        outcome.files.len(),
-        outcome.yaml_files
-    );
-    if parts.is_empty() {
-        let _ = writeln!(out, "{} {checked}.", style.paint("1;32", "No problems:"));
-    } else {
-        let _ = writeln!(
+    let mut checked = format!("{} Kubernetes file(s) checked", outcome.files.len());
+    if !outcome.skipped.is_empty() {
+        let skipped = outcome.skipped.len();
+        let _ = write!(checked, ", {skipped} skipped for their size");
+    }
+    let _ = write!(checked, ", {} YAML file(s) seen", outcome.yaml_files);
+    if !parts.is_empty() {
+        writeln!(
             out,
             "Found {} in {with_findings} file(s); {checked}.",
             parts.join(", ")
-        );
+        )?;
+    } else if outcome.errors.is_empty() && outcome.skipped.is_empty() {
+        writeln!(out, "{} {checked}.", style.paint("1;32", "No problems:"))?;
+    } else {
+        writeln!(out, "No findings: {checked}.")?;
     }
+    // A run that could not look at everything never ends on a clean summary.
+    let failure = match (outcome.not_checked, outcome.errors.len()) {
+        (0, 0) => return Ok(()),
+        (0, errors) => format!("{errors} error(s) (on stderr)."),
+        (files, _) => format!("{files} file(s) could not be checked (reasons on stderr)."),
+    };
+    writeln!(out, "{} {failure}", style.paint("1;31", "error:"))?;
+    Ok(())
 }
