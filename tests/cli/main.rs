@@ -351,12 +351,49 @@ fn bundled_examples_report_what_the_readme_says() {
         "never-pull-policy",
         "latest-with-digest",
         "yaml-syntax",
+        "overlay-changes-policy",
+        "unused-image-entry",
+        "helm-values-pull-policy",
+        "helm-values-empty-tag",
     ] {
         assert!(
             rules.iter().any(|r| r == rule),
             "examples should show {rule}: {rules:?}"
         );
     }
+    // The GitOps findings the quick start leads with, each in the file that holds the
+    // entry: the dev overlay and the Argo CD Application rewrite nginx to :latest, the
+    // staging overlay names an image no container uses, the chart's values break it.
+    let mut gitops: Vec<(String, String)> = findings
+        .iter()
+        .filter(|f| {
+            let rule = f["rule"].as_str().unwrap_or_default();
+            rule.starts_with("overlay-") || rule.starts_with("unused-") || rule.starts_with("helm-")
+        })
+        .map(|f| {
+            let path = f["path"].as_str().unwrap_or_default();
+            (
+                f["rule"].as_str().unwrap_or_default().to_owned(),
+                path.trim_start_matches("./").to_owned(),
+            )
+        })
+        .collect();
+    gitops.sort();
+    let expected = [
+        ("helm-values-empty-tag", "helm-chart/values.yaml"),
+        ("helm-values-pull-policy", "helm-chart/values.yaml"),
+        ("overlay-changes-policy", "argocd/web-preview.yaml"),
+        (
+            "overlay-changes-policy",
+            "kustomize/overlays/dev/kustomization.yaml",
+        ),
+        (
+            "unused-image-entry",
+            "kustomize/overlays/staging/kustomization.yaml",
+        ),
+    ]
+    .map(|(rule, path)| (rule.to_owned(), path.to_owned()));
+    assert_eq!(gitops, expected, "{findings:#?}");
 }
 
 /// `base/`: `deployment` and a kustomization listing it (no apiVersion / kind: still a
