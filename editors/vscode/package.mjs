@@ -2,7 +2,8 @@
 //
 //   npm run package                          # builds the server, packages for this machine
 //   npm run package -- --server FILE         # bundles FILE instead of building
-//   npm run package -- --target linux-arm64 --server FILE   # another platform: bring its binary
+//   npm run package -- --target linux-arm64 --server FILE   # another platform: bring its
+//                                                           # binary, stripped
 //
 // Runs `cargo build --release --locked -p gitops-ls` in the repository (unless --server is
 // given), copies the binary to server/gitops-ls, where the extension looks for it (see
@@ -95,9 +96,12 @@ function main() {
     fs.copyFileSync(server, bundled);
     fs.chmodSync(bundled, 0o755);
     // Release builds keep line tables for backtraces; the editor's copy does not need them.
-    // Windows binaries keep their debug information in a separate .pdb.
-    if (!target.startsWith('win32-')) {
+    // Windows binaries keep their debug information in a separate .pdb, and the host's
+    // strip may not read another platform's binary: those are bundled as given.
+    if (target === hostTarget && !target.startsWith('win32-')) {
       run('strip', [bundled], here);
+    } else {
+      console.log(`package: ${path.basename(server)} for ${target} is bundled as given (not stripped here)`);
     }
     for (const license of licenses) {
       fs.copyFileSync(path.join(repo, license), path.join(here, license));
