@@ -18,6 +18,23 @@ summary() {
 }
 abort() { fail "$1"; summary; }
 
+# Adds the `name: N passed, M failed` line that a test run by the editor itself printed
+# to its log file ($2) to the totals; $3 is that run's exit status.
+add_tally() {
+  local name="$1" log="$2" status="$3" line p f
+  line=$(grep -E "^[a-z0-9.-]+: [0-9]+ passed, [0-9]+ failed$" "$log" | tail -1)
+  if [ -z "$line" ]; then
+    fail "$name did not finish (exit $status)"
+    return
+  fi
+  p=$(echo "$line" | sed -E 's/.*: ([0-9]+) passed.*/\1/')
+  f=$(echo "$line" | sed -E 's/.* ([0-9]+) failed$/\1/')
+  passed=$((passed + p))
+  failed=$((failed + f))
+  if [ "$f" -gt 0 ]; then failures+=("$name: $f failed (see ${log#"$repo"/})"); fi
+  if [ "$status" -ne 0 ] && [ "$f" -eq 0 ]; then fail "$name exited $status"; fi
+}
+
 # The server: GITOPS_LS_SERVER, else the newer of the release and debug
 # builds in the cargo target folder, else a fresh release build. Run it
 # before HOME moves: cargo and rustup live in the real home.

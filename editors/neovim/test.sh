@@ -41,23 +41,13 @@ fi
 "$nvim" --version | head -1
 
 run_lua() { # name, script: runs it, adds its `name: N passed, M failed` line to the totals
-  local name="$1" script="$2" log="$artifacts/$1.log" status line p f
+  local name="$1" script="$2" log="$artifacts/$1.log" status
   step "nvim --headless --clean -l ${script#"$here"/}"
   PATH="$cache/bin:$PATH" GITOPS_LS_ARTIFACTS="$artifacts" \
     timeout 180 "$nvim" --headless --clean -l "$script" >"$log" 2>&1 </dev/null
   status=$?
   cat "$log"
-  line=$(grep -E "^[a-z0-9.-]+: [0-9]+ passed, [0-9]+ failed$" "$log" | tail -1)
-  if [ -z "$line" ]; then
-    fail "$name did not finish (exit $status)"
-    return
-  fi
-  p=$(echo "$line" | sed -E 's/.*: ([0-9]+) passed.*/\1/')
-  f=$(echo "$line" | sed -E 's/.* ([0-9]+) failed$/\1/')
-  passed=$((passed + p))
-  failed=$((failed + f))
-  if [ "$f" -gt 0 ]; then failures+=("$name: $f failed (see ${log#"$repo"/})"); fi
-  if [ "$status" -ne 0 ] && [ "$f" -eq 0 ]; then fail "$name exited $status"; fi
+  add_tally "$name" "$log" "$status"
 }
 
 rm -f "$artifacts"/*.log "$artifacts"/*.txt "$artifacts"/*.json "$artifacts"/*.yaml

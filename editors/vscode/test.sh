@@ -6,7 +6,7 @@
 #
 #   editors/vscode/test.sh            # everything
 #   SKIP_E2E=1 editors/vscode/test.sh # build, lint, unit tests and package only
-#   GITOPS_LS_SERVER=/path/to/gitops-ls editors/vscode/test.sh
+#   GITOPS_LS_SERVER=/path/to/gitops-ls editors/vscode/test.sh   # bundle this server, no build
 #
 # The last line is `N passed, M failed`; the exit status is non-zero on failure.
 set -uo pipefail
@@ -21,9 +21,10 @@ start=$(date +%s)
 editor=vscode
 # shellcheck source=../test-lib.sh
 source "$here/../test-lib.sh"
-find_server
 
 # --- Keep every cache and config inside the clone ---
+# `npm run package` builds the server with cargo, whose toolchain lives in the real home.
+export CARGO_HOME="${CARGO_HOME:-$HOME/.cargo}" RUSTUP_HOME="${RUSTUP_HOME:-$HOME/.rustup}"
 export HOME="$cache/home"
 export XDG_CONFIG_HOME="$cache/xdg-config" XDG_DATA_HOME="$cache/xdg-data" XDG_CACHE_HOME="$cache/xdg-cache"
 export npm_config_cache="$cache/npm"
@@ -59,18 +60,52 @@ passed=$((passed + ${unit_pass:-0}))
 failed=$((failed + ${unit_fail:-0}))
 if [ "$unit_status" -ne 0 ] && [ "${unit_fail:-0}" -eq 0 ]; then fail "unit tests did not run"; fi
 
-# --- Package: a linux-x64 .vsix with the server bundled ---
-step "vsce package (server bundled from $server)"
+# --- Package: `npm run package` builds the release server and bundles it stripped ---
 version=$(node -p "require('$here/package.json').version")
 vsix="$here/gitops-ls-$version-linux-x64.vsix"
 rm -f "$vsix"
-mkdir -p "$here/server"
-cp "$server" "$here/server/gitops-ls" && strip "$here/server/gitops-ls" 2>/dev/null
-chmod +x "$here/server/gitops-ls"
-(cd "$here" && npm run --silent package -- --target linux-x64 --out "$vsix")
-package_status=$?
-rm -rf "$here/server"
-if [ "$package_status" -eq 0 ] && [ -f "$vsix" ]; then pass "vsce package produced ${vsix#"$here"/}"; else abort "vsce package"; fi
+package_args=(--out "$vsix")
+[ -n "${GITOPS_LS_SERVER:-}" ] && package_args+=(--server "$GITOPS_LS_SERVER")
+step "npm run package ${package_args[*]}"
+if (cd "$here" && npm run --silent package -- "${package_args[@]}") && [ -f "$vsix" ]; then
+  pass "npm run package produced ${vsix#"$here"/}"
+else
+  abort "npm run package"
+fi
+if [ -d "$here/server" ]; then fail "npm run package left server/ behind"; else pass "npm run package removed server/"; fi
+
+# The server the end-to-end test runs is the one in the .vsix: the release build (or
+# GITOPS_LS_SERVER), stripped.
+server="${GITOPS_LS_SERVER:-$(cd "$repo" && cargo metadata --format-version 1 --no-deps | node -p "JSON.parse(require('fs').readFileSync(0)).target_directory")/release/gitops-ls}"
+step "the .vsix bundles $server, stripped"
+listing=$(unzip -l "$vsix")
+echo "$listing" | grep -E 'extension/(server/|LICENSE)'
+expected="$artifacts/gitops-ls.stripped"
+bundled="$artifacts/gitops-ls.bundled"
+strip -o "$expected" "$server" && unzip -p "$vsix" extension/server/gitops-ls >"$bundled"
+if echo "$listing" | grep -qE ' extension/server/gitops-ls$' && cmp -s "$expected" "$bundled"; then
+  pass "the .vsix holds extension/server/gitops-ls: the server under test, stripped"
+else
+  fail "the .vsix holds extension/server/gitops-ls: the server under test, stripped"
+fi
+# (.debug_gdb_scripts stays: it is loaded, not debug information.)
+if sections=$(readelf -S -W "$bundled") && ! grep -qE '\.symtab|\.debug_(info|line|str|abbrev)' <<<"$sections"; then
+  pass "the bundled server has no symbol table or debug information"
+else
+  fail "the bundled server has no symbol table or debug information"
+fi
+echo "bundled server: $(stat -c %s "$bundled") bytes ($(stat -c %s "$server") unstripped)"
+if unzip -p "$vsix" extension.vsixmanifest | grep -q 'TargetPlatform="linux-x64"'; then
+  pass "the .vsix targets linux-x64"
+else
+  fail "the .vsix targets linux-x64"
+fi
+if echo "$listing" | grep -q ' extension/LICENSE-MIT$' && echo "$listing" | grep -q ' extension/LICENSE-APACHE$'; then
+  pass "the .vsix holds LICENSE-MIT and LICENSE-APACHE"
+else
+  fail "the .vsix holds LICENSE-MIT and LICENSE-APACHE"
+fi
+rm -f "$expected" "$bundled"
 
 if [ -n "${SKIP_E2E:-}" ]; then
   echo "SKIP_E2E is set: no end-to-end test"

@@ -351,12 +351,49 @@ fn bundled_examples_report_what_the_readme_says() {
         "never-pull-policy",
         "latest-with-digest",
         "yaml-syntax",
+        "overlay-changes-policy",
+        "unused-image-entry",
+        "helm-values-pull-policy",
+        "helm-values-empty-tag",
     ] {
         assert!(
             rules.iter().any(|r| r == rule),
             "examples should show {rule}: {rules:?}"
         );
     }
+    // The GitOps findings the quick start leads with, each in the file that holds the
+    // entry: the dev overlay and the Argo CD Application rewrite nginx to :latest, the
+    // staging overlay names an image no container uses, the chart's values break it.
+    let mut gitops: Vec<(String, String)> = findings
+        .iter()
+        .filter(|f| {
+            let rule = f["rule"].as_str().unwrap_or_default();
+            rule.starts_with("overlay-") || rule.starts_with("unused-") || rule.starts_with("helm-")
+        })
+        .map(|f| {
+            let path = f["path"].as_str().unwrap_or_default();
+            (
+                f["rule"].as_str().unwrap_or_default().to_owned(),
+                path.trim_start_matches("./").to_owned(),
+            )
+        })
+        .collect();
+    gitops.sort();
+    let expected = [
+        ("helm-values-empty-tag", "helm-chart/values.yaml"),
+        ("helm-values-pull-policy", "helm-chart/values.yaml"),
+        ("overlay-changes-policy", "argocd/web-preview.yaml"),
+        (
+            "overlay-changes-policy",
+            "kustomize/overlays/dev/kustomization.yaml",
+        ),
+        (
+            "unused-image-entry",
+            "kustomize/overlays/staging/kustomization.yaml",
+        ),
+    ]
+    .map(|(rule, path)| (rule.to_owned(), path.to_owned()));
+    assert_eq!(gitops, expected, "{findings:#?}");
 }
 
 /// `base/`: `deployment` and a kustomization listing it (no apiVersion / kind: still a
@@ -1054,4 +1091,174 @@ fn sarif_locations_are_uris_relative_to_srcroot_or_file_uris() {
             ),
         ]
     );
+}
+
+/// The repository's GitHub Action.
+fn action() -> serde_yaml::Value {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../action.yml");
+    serde_yaml::from_str(&std::fs::read_to_string(path).unwrap()).expect("action.yml parses")
+}
+
+/// Runs step `index` of the composite action as the runner does (`bash --noprofile --norc
+/// -eo pipefail`, the step's `env` with the `${{ … }}` expressions evaluated: `inputs` from
+/// `inputs` or the action's defaults, `runner.temp`), in `dir`, with `path_dir` first on
+/// PATH. Returns the output and what the step wrote to GITHUB_OUTPUT and GITHUB_PATH.
+fn run_action_step(
+    index: usize,
+    inputs: &[(&str, &str)],
+    dir: &Path,
+    path_dir: &Path,
+) -> (Output, String, String) {
+    let action = action();
+    assert_eq!(action["runs"]["using"], "composite");
+    let step = &action["runs"]["steps"][index];
+    assert_eq!(step["shell"], "bash", "{step:?}");
+    let runner_temp = dir.join("runner-temp");
+    std::fs::create_dir_all(&runner_temp).unwrap();
+    let evaluate = |text: &str| -> String {
+        let mut out = String::new();
+        let mut rest = text;
+        while let Some(start) = rest.find("${{") {
+            let end = start + rest[start..].find("}}").expect("closed expression");
+            let expression = rest[start + 3..end].trim();
+            let value = if let Some(name) = expression.strip_prefix("inputs.") {
+                inputs
+                    .iter()
+                    .find(|(input, _)| *input == name)
+                    .map(|(_, value)| (*value).to_owned())
+                    .or_else(|| {
+                        action["inputs"][name]["default"]
+                            .as_str()
+                            .map(str::to_owned)
+                    })
+                    .unwrap_or_else(|| panic!("no input {name}"))
+            } else if expression == "runner.temp" {
+                runner_temp.display().to_string()
+            } else {
+                panic!("unexpected expression {expression}")
+            };
+            out.push_str(&rest[..start]);
+            out.push_str(&value);
+            rest = &rest[end + 2..];
+        }
+        out.push_str(rest);
+        out
+    };
+    let github_output = dir.join("github-output");
+    let github_path = dir.join("github-path");
+    std::fs::write(&github_output, "").unwrap();
+    std::fs::write(&github_path, "").unwrap();
+    let script = dir.join("step.sh");
+    std::fs::write(&script, step["run"].as_str().expect("a run step")).unwrap();
+    let mut command = Command::new("bash");
+    command
+        .args(["--noprofile", "--norc", "-eo", "pipefail"])
+        .arg(&script)
+        .current_dir(dir)
+        .env(
+            "PATH",
+            format!(
+                "{}:{}",
+                path_dir.display(),
+                std::env::var("PATH").unwrap_or_default()
+            ),
+        )
+        .env("NO_COLOR", "1")
+        .env(
+            "GITHUB_ACTION_PATH",
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../.."),
+        )
+        .env("GITHUB_OUTPUT", &github_output)
+        .env("GITHUB_PATH", &github_path);
+    if let Some(env) = step["env"].as_mapping() {
+        for (key, value) in env {
+            command.env(key.as_str().unwrap(), evaluate(value.as_str().unwrap()));
+        }
+    }
+    let output = command.output().expect("run bash");
+    let read = |path: &Path| std::fs::read_to_string(path).unwrap();
+    (output, read(&github_output), read(&github_path))
+}
+
+#[test]
+fn github_action_installs_with_the_locked_dependencies() {
+    let dir = tempfile::tempdir().unwrap();
+    // A stand-in cargo that records its arguments: the real install builds for minutes.
+    let bin = dir.path().join("fake-bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let args_file = dir.path().join("cargo-args");
+    let cargo = bin.join("cargo");
+    std::fs::write(
+        &cargo,
+        format!(
+            "#!/bin/sh\nprintf '%s\\n' \"$@\" > '{}'\n",
+            args_file.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&cargo, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let (output, _, github_path) = run_action_step(0, &[], dir.path(), &bin);
+    assert!(output.status.success(), "{output:?}");
+    let root = dir.path().join("runner-temp/gitops-ls");
+    let action_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let args = std::fs::read_to_string(&args_file).unwrap();
+    assert_eq!(
+        args.lines().collect::<Vec<_>>(),
+        [
+            "install",
+            "--locked",
+            "--path",
+            &action_path.join("server/cli").display().to_string(),
+            "--root",
+            &root.display().to_string(),
+        ]
+    );
+    assert_eq!(github_path, format!("{}\n", root.join("bin").display()));
+}
+
+#[test]
+fn github_action_writes_sarif_and_fails_on_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "deploy.yaml", DEPLOYMENT);
+    let bin = Path::new(binary()).parent().unwrap();
+
+    // The defaults: a SARIF file for code scanning, failing on errors.
+    let (output, github_output, _) = run_action_step(1, &[], dir.path(), bin);
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    assert_eq!(github_output, "report=gitops-ls.sarif\n");
+    let sarif: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("gitops-ls.sarif")).unwrap())
+            .expect("SARIF is JSON");
+    assert_eq!(sarif["version"], "2.1.0");
+    let rules: Vec<&str> = sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|result| result["ruleId"].as_str().unwrap())
+        .collect();
+    assert!(rules.contains(&"invalid-pull-policy"), "{rules:?}");
+
+    // fail-on none: the same report, the step passes.
+    let (output, _, _) = run_action_step(
+        1,
+        &[("fail-on", "none"), ("output", "report.sarif")],
+        dir.path(),
+        bin,
+    );
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    assert!(dir.path().join("report.sarif").is_file());
+
+    // format github: annotations in the log, no report file.
+    let (output, github_output, _) = run_action_step(
+        1,
+        &[("format", "github"), ("paths", "deploy.yaml")],
+        dir.path(),
+        bin,
+    );
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    assert!(
+        stdout(&output).contains("::error file=deploy.yaml,line=13,col=26,"),
+        "{output:?}"
+    );
+    assert_eq!(github_output, "report=\n");
 }

@@ -1,5 +1,5 @@
 -- gitops-ls: Kubernetes / GitOps YAML linter for container images and imagePullPolicy.
--- https://github.com/ (this repository): editors/neovim/README.md
+-- Setup and options: editors/neovim/README.md in the gitops-ls repository.
 --
 -- Neovim 0.11+: put this folder on 'runtimepath' (or copy this file to
 -- ~/.config/nvim/lsp/gitops_ls.lua), then

@@ -101,7 +101,7 @@ export function findServer(input: DiscoveryInput): Discovery {
     kind: 'missing',
     configured: false,
     message:
-      'gitops-ls: the language server was not found. Install it (`cargo install --path server/cli` in the gitops-ls repository) ' +
+      'gitops-ls: the language server was not found. Install it (`cargo install --locked --path server/cli` in the gitops-ls repository) ' +
       'so that `gitops-ls` is on PATH, or set "gitops-ls.server.path".',
   };
 }
