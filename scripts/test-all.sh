@@ -38,6 +38,7 @@ run_group() {
   shift
   local log="$work/group-${#summary[@]}.log"
   echo "== $name"
+  local started=$SECONDS
   timeout --kill-after=30s "$group_watchdog" "$@" 2>&1 | tee "$log"
   local status=${PIPESTATUS[0]}
   local group_passed group_failed
@@ -53,7 +54,7 @@ run_group() {
   elif [ "$status" -ne 0 ]; then
     note=" (exit status $status)"
   fi
-  summary+=("$name: $group_passed passed, $group_failed failed$note")
+  summary+=("$name: $group_passed passed, $group_failed failed$note, $((SECONDS - started)) s")
   passed=$((passed + group_passed))
   failed=$((failed + group_failed))
 }
