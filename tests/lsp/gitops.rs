@@ -100,7 +100,7 @@ fn hover_lists_the_image_per_overlay_and_from_helm_values() {
     server.open_and_wait(&base, BASE_DEPLOYMENT);
     let value = hover_value(&mut server, &base, 9, 16);
     assert!(
-        value.starts_with("Effective imagePullPolicy: IfNotPresent"),
+        value.starts_with("**Effective imagePullPolicy: IfNotPresent"),
         "{value}"
     );
     for part in [

@@ -3,6 +3,7 @@
 
 mod client;
 mod config;
+mod editor_clients;
 mod features;
 mod gitops;
 mod gitops_diagnostics;

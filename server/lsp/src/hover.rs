@@ -25,7 +25,69 @@ enum Target {
     Name,
 }
 
-pub fn hover(analysis: &DocAnalysis, pos: Position) -> Option<Hover> {
+/// How the client shows hovers (`textDocument.hover.contentFormat`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum HoverFormat {
+    #[default]
+    Markdown,
+    /// The client did not list Markdown (eglot without markdown-mode shows it raw).
+    PlainText,
+}
+
+impl HoverFormat {
+    /// Plain text only when the client lists formats and Markdown is not among them.
+    pub fn negotiate(formats: Option<&[MarkupKind]>) -> HoverFormat {
+        match formats {
+            Some(formats) if !formats.contains(&MarkupKind::Markdown) => HoverFormat::PlainText,
+            _ => HoverFormat::Markdown,
+        }
+    }
+
+    /// A hover from its Markdown text.
+    pub fn hover(self, markdown: String, range: Option<tower_lsp::lsp_types::Range>) -> Hover {
+        let (kind, value) = match self {
+            HoverFormat::Markdown => (MarkupKind::Markdown, markdown),
+            HoverFormat::PlainText => (MarkupKind::PlainText, plain_text(&markdown)),
+        };
+        Hover {
+            contents: HoverContents::Markup(MarkupContent { kind, value }),
+            range,
+        }
+    }
+}
+
+/// The hover's Markdown without its markup: bold and code spans are the only kinds it uses
+/// (lists read the same as text).
+fn plain_text(markdown: &str) -> String {
+    markdown.replace("**", "").replace('`', "")
+}
+
+/// The hover on a container, in parts: the server puts what the builds deploy between the
+/// answer and the details.
+pub struct ContainerHover {
+    /// `**Effective imagePullPolicy: Always (default)**`.
+    pub headline: String,
+    /// Why, the parsed reference and what the kubelet does.
+    pub details: String,
+    pub range: tower_lsp::lsp_types::Range,
+}
+
+impl ContainerHover {
+    /// The answer first, then the lines per build or per values (`builds`), then the details.
+    pub fn into_hover(self, builds: Option<&str>, format: HoverFormat) -> Hover {
+        let mut value = self.headline;
+        for part in builds.into_iter().chain([self.details.as_str()]) {
+            let part = part.trim_end();
+            if !part.is_empty() {
+                value.push_str("\n\n");
+                value.push_str(part);
+            }
+        }
+        format.hover(value, Some(self.range))
+    }
+}
+
+pub fn hover(analysis: &DocAnalysis, pos: Position) -> Option<ContainerHover> {
     let offset = analysis.offset_at(pos);
     let chunk = analysis.chunk_at_offset(offset)?;
     let local = offset - chunk.range.start;
@@ -55,24 +117,18 @@ pub fn hover(analysis: &DocAnalysis, pos: Position) -> Option<Hover> {
             None
         }
     })?;
-    let value = markdown(facts, target, &field);
+    let (_, policy_key) = facts.container.role.keys();
     let span =
         field.key.start.min(field.value_range.start)..field.key.end.max(field.value_range.end);
-    Some(Hover {
-        contents: HoverContents::Markup(MarkupContent {
-            kind: MarkupKind::Markdown,
-            value,
-        }),
-        range: Some(analysis.local_range(chunk, &span)),
+    Some(ContainerHover {
+        headline: format!("**{}**", headline(policy_key, &facts.effective)),
+        details: details(facts, target, &field),
+        range: analysis.local_range(chunk, &span),
     })
 }
 
-fn markdown(facts: &ContainerFacts, target: Target, field: &Field) -> String {
-    let container = &facts.container;
-    let (_, policy_key) = container.role.keys();
+fn details(facts: &ContainerFacts, target: Target, field: &Field) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "{}", headline(policy_key, &facts.effective));
-    out.push('\n');
     if target == Target::PolicyValue {
         let written = field.text.as_deref().unwrap_or_default();
         let _ = writeln!(out, "{}\n", explain_value(written, field));
@@ -253,14 +309,6 @@ pub fn hover_target(analysis: &DocAnalysis, pos: Position) -> Option<HoverTarget
     Some(HoverTarget {
         image_range: start + image.value_range.start..start + image.value_range.end,
     })
-}
-
-/// Appends a Markdown section to a hover.
-pub fn append_section(hover: &mut Hover, section: &str) {
-    if let HoverContents::Markup(markup) = &mut hover.contents {
-        markup.value.push_str("\n\n");
-        markup.value.push_str(section.trim_end());
-    }
 }
 
 /// At most this many overlay lines in a hover.

@@ -25,6 +25,7 @@ pub mod gitops_index;
 pub mod gitops_layer;
 pub mod hover;
 pub mod inlay_hints;
+pub mod log;
 pub mod panic_guard;
 pub mod server;
 pub mod snapshot;

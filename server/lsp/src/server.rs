@@ -31,12 +31,17 @@ use crate::documents::{Document, Documents};
 use crate::encoding::PositionEncoding;
 use crate::gitops_index::{is_indexed_file, DocumentFirst, GitopsIndex, OpenFirst};
 use crate::gitops_layer::{self, GitopsLayer};
+use crate::hover::HoverFormat;
+use crate::log::{LogLevel, Logger};
 use crate::snapshot::{self, DocAnalysis, DocKind, Job};
 use crate::{hover, inlay_hints, symbols};
 use gitops_ls_analysis::gitops::{is_kustomization_file_name, may_declare_deployer};
 
 /// How long a request waits for the analysis of its document version.
 const ANALYSIS_WAIT: Duration = Duration::from_secs(60);
+
+/// The custom request that answers [`Backend::stats`].
+pub const STATS_METHOD: &str = "gitops-ls/stats";
 
 /// Set (to a marker string) only by the end-to-end tests: a request
 /// `gitops-ls/testPanic` panics, and so does the analysis of any YAML
@@ -64,6 +69,7 @@ struct ClientFlags {
     resolve_edits: bool,
     pull_configuration: bool,
     watch_files_dynamically: bool,
+    hover_format: HoverFormat,
 }
 
 pub struct Backend {
@@ -83,6 +89,7 @@ enum LayerInput {
 
 struct Inner {
     client: Client,
+    logger: Logger,
     documents: Documents,
     config: Mutex<ConfigStore>,
     flags: OnceLock<ClientFlags>,
@@ -105,6 +112,7 @@ struct Inner {
 pub fn build_service() -> (LspService<Backend>, tower_lsp::ClientSocket) {
     let builder = LspService::build(|client| Backend {
         inner: Arc::new(Inner {
+            logger: Logger::new(client.clone()),
             client,
             documents: Documents::default(),
             config: Mutex::new(ConfigStore::default()),
@@ -117,6 +125,7 @@ pub fn build_service() -> (LspService<Backend>, tower_lsp::ClientSocket) {
             gitops_building: AtomicBool::new(false),
         }),
     });
+    let builder = builder.custom_method(STATS_METHOD, Backend::stats);
     let builder = if test_panic_marker().is_some() {
         builder.custom_method("gitops-ls/testPanic", Backend::test_panic)
     } else {
@@ -136,6 +145,16 @@ impl Backend {
         self.inner.client()
     }
 
+    /// `gitops-ls/stats`: how much analysis work the server has done, so that a test (or a
+    /// curious user) can check that requests reuse the analysis of the current version.
+    async fn stats(&self) -> Result<Value> {
+        let counters = &snapshot::COUNTERS;
+        Ok(serde_json::json!({
+            "analyses": counters.analyses.load(Ordering::Relaxed),
+            "yamlDocumentsAnalysed": counters.yaml_documents.load(Ordering::Relaxed),
+        }))
+    }
+
     async fn test_panic(&self, _params: Value) -> Result<Value> {
         panic!("test panic requested");
     }
@@ -150,11 +169,9 @@ impl Inner {
         self.flags.get().copied().unwrap_or_default()
     }
 
-    /// Logs to stderr and, without waiting, to the client.
-    fn log(&self, level: MessageType, message: String) {
-        eprintln!("gitops-ls: {message}");
-        let client = self.client.clone();
-        tokio::spawn(async move { client.log_message(level, message).await });
+    /// Logs to the client without waiting (errors also to stderr).
+    fn log(&self, level: LogLevel, message: String) {
+        self.logger.log(level, message);
     }
 
     /// Starts the analysis task of a document unless one is running (it
@@ -298,6 +315,17 @@ impl Inner {
                     }
                 };
                 if current && !unchanged {
+                    if self.logger.enabled(LogLevel::Debug) {
+                        let line = format!(
+                            "{uri} v{version}: analysed {} YAML documents ({} reused) in {:.1} ms, {} diagnostics",
+                            analysis.chunks.len(),
+                            analysis.reused,
+                            analysed.as_secs_f64() * 1000.0,
+                            analysis.diagnostic_count(),
+                        );
+                        // Before the diagnostics it describes.
+                        self.logger.log_now(LogLevel::Debug, line).await;
+                    }
                     self.client
                         .send_notification::<Publish>(PublishParams {
                             uri: uri.clone(),
@@ -347,7 +375,7 @@ impl Inner {
         message: String,
     ) -> DocAnalysis {
         self.log(
-            MessageType::ERROR,
+            LogLevel::Error,
             format!("the analysis of {uri} failed: {message}"),
         );
         snapshot::failed(version, revision, self.flags().encoding, config, &message)
@@ -370,7 +398,7 @@ impl Inner {
             let diagnostics = lock(&self.config).file_diagnostics(&path, encoding);
             if !diagnostics.is_empty() {
                 self.log(
-                    MessageType::WARNING,
+                    LogLevel::Warn,
                     format!("{}: {}", path.display(), diagnostics[0].message),
                 );
             }
@@ -388,7 +416,7 @@ impl Inner {
             let docs = self.documents.lock();
             let Some(doc) = docs.get(uri) else {
                 self.log(
-                    MessageType::WARNING,
+                    LogLevel::Warn,
                     format!("request for a document that is not open: {uri}"),
                 );
                 return Ok(None);
@@ -425,16 +453,17 @@ impl Inner {
         self.settings_generation.fetch_add(1, Ordering::SeqCst);
         match Settings::from_value(value) {
             Ok(settings) => {
+                self.logger.set_level(settings.log_level);
                 let changed = lock(&self.config).set_settings(settings);
                 if changed {
-                    self.log(MessageType::INFO, "settings changed".to_owned());
+                    self.log(LogLevel::Info, "settings changed".to_owned());
                     self.schedule_all();
                 }
             }
             Err(message) => {
                 let text =
                     format!("invalid `{SECTION}` settings, keeping the previous ones: {message}");
-                self.log(MessageType::ERROR, text.clone());
+                self.log(LogLevel::Error, text.clone());
                 let client = self.client.clone();
                 tokio::spawn(async move { client.show_message(MessageType::ERROR, text).await });
             }
@@ -458,7 +487,7 @@ impl Inner {
                 self.apply_settings(&wrapped);
             }
             Err(error) => self.log(
-                MessageType::WARNING,
+                LogLevel::Warn,
                 format!("workspace/configuration failed: {error}"),
             ),
         }
@@ -496,7 +525,10 @@ impl Inner {
             .await;
             match refreshed {
                 Ok(Ok(())) => inner.schedule_all(),
-                _ => eprintln!("gitops-ls: updating the kustomize/Helm index panicked"),
+                _ => inner.log(
+                    LogLevel::Error,
+                    "updating the kustomize/Helm index panicked".to_owned(),
+                ),
             }
         });
     }
@@ -572,7 +604,10 @@ impl Inner {
             inner.gitops_building.store(false, Ordering::SeqCst);
             match built {
                 Ok(Ok(())) => inner.schedule_all(),
-                _ => eprintln!("gitops-ls: building the kustomize/Helm index panicked"),
+                _ => inner.log(
+                    LogLevel::Error,
+                    "building the kustomize/Helm index panicked".to_owned(),
+                ),
             }
         });
     }
@@ -646,6 +681,7 @@ impl Inner {
         });
         let inner = self.clone();
         let analysis = analysis.clone();
+        let format = self.flags().hover_format;
         blocking(move || {
             let offset = analysis.offset_at(position);
             let text = &analysis.text;
@@ -663,16 +699,11 @@ impl Inner {
                     }
                 })
                 .flatten()?;
-            Some(Hover {
-                contents: HoverContents::Markup(MarkupContent {
-                    kind: MarkupKind::Markdown,
-                    value,
-                }),
-                range: Some(Range::new(
-                    analysis.position_at(range.start),
-                    analysis.position_at(range.end),
-                )),
-            })
+            let range = Range::new(
+                analysis.position_at(range.start),
+                analysis.position_at(range.end),
+            );
+            Some(format.hover(value, Some(range)))
         })
         .await
     }
@@ -689,7 +720,7 @@ impl Inner {
             store.take_changed_reports()
         };
         for path in &paths {
-            self.log(MessageType::INFO, format!("reloaded {}", path.display()));
+            self.log(LogLevel::Info, format!("reloaded {}", path.display()));
         }
         let inner = self.clone();
         tokio::spawn(async move { inner.publish_config_reports(reports).await });
@@ -772,12 +803,19 @@ impl LanguageServer for Backend {
                 .and_then(|w| w.did_change_watched_files.as_ref())
                 .and_then(|w| w.dynamic_registration)
                 .unwrap_or(false),
+            hover_format: HoverFormat::negotiate(
+                caps.text_document
+                    .as_ref()
+                    .and_then(|t| t.hover.as_ref())
+                    .and_then(|h| h.content_format.as_deref()),
+            ),
         };
         let _ = self.inner.flags.set(flags);
         lock(&self.inner.config).set_workspace_folders(workspace_folder_paths(&params));
         if let Some(options) = &params.initialization_options {
             let outcome = Settings::from_value(options).map(|settings| {
                 let given = settings != Settings::default();
+                self.inner.logger.set_level(settings.log_level);
                 lock(&self.inner.config).set_settings(settings);
                 given
             });
@@ -831,7 +869,7 @@ impl LanguageServer for Backend {
         let flags = inner.flags();
         let init_settings = lock(&inner.init_settings).take();
         inner.log(
-            MessageType::INFO,
+            LogLevel::Info,
             format!(
                 "gitops-ls {} ready (positions in {})",
                 env!("CARGO_PKG_VERSION"),
@@ -841,7 +879,7 @@ impl LanguageServer for Backend {
         if let Some(Err(message)) = &init_settings {
             let text =
                 format!("invalid `{SECTION}` initializationOptions, using the defaults: {message}");
-            inner.log(MessageType::ERROR, text.clone());
+            inner.log(LogLevel::Error, text.clone());
             inner.client.show_message(MessageType::ERROR, text).await;
         }
         if flags.watch_files_dynamically {
@@ -868,7 +906,7 @@ impl LanguageServer for Backend {
             tokio::spawn(async move {
                 if let Err(error) = inner.client.register_capability(vec![registration]).await {
                     inner.log(
-                        MessageType::WARNING,
+                        LogLevel::Warn,
                         format!("could not register the config file watcher: {error}"),
                     );
                 }
@@ -882,7 +920,10 @@ impl LanguageServer for Backend {
     }
 
     async fn shutdown(&self) -> Result<()> {
-        eprintln!("gitops-ls: shutdown requested");
+        self.inner
+            .logger
+            .log_now(LogLevel::Debug, "shutdown requested".to_owned())
+            .await;
         Ok(())
     }
 
@@ -909,15 +950,18 @@ impl LanguageServer for Backend {
         let Some(doc) = docs.get_mut(&uri) else {
             drop(docs);
             inner.log(
-                MessageType::WARNING,
+                LogLevel::Warn,
                 format!("didChange for a document that is not open: {uri}"),
             );
             return;
         };
         if version <= doc.version {
-            eprintln!(
-                "gitops-ls: {uri}: version {version} after {}; applying it anyway",
-                doc.version
+            inner.log(
+                LogLevel::Warn,
+                format!(
+                    "{uri}: version {version} after {}; applying it anyway",
+                    doc.version
+                ),
             );
         }
         doc.apply_changes(params.content_changes, version, inner.flags().encoding);
@@ -1022,20 +1066,18 @@ impl LanguageServer for Backend {
         let Some(analysis) = self.inner.current_analysis(&uri).await? else {
             return Ok(None);
         };
-        let Some(mut found) = hover::hover(&analysis, position.position) else {
+        let Some(found) = hover::hover(&analysis, position.position) else {
             return Ok(self
                 .inner
                 .images_entry_hover(&uri, &analysis, position.position)
                 .await);
         };
-        let section = self
+        let builds = self
             .inner
             .gitops_hover(&uri, &analysis, position.position)
             .await;
-        if let Some(section) = section {
-            hover::append_section(&mut found, &section);
-        }
-        Ok(Some(found))
+        let format = self.inner.flags().hover_format;
+        Ok(Some(found.into_hover(builds.as_deref(), format)))
     }
 
     async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {

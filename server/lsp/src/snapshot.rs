@@ -16,6 +16,7 @@
 use std::collections::VecDeque;
 use std::ops::Range as TextRange;
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
 use gitops_ls_analysis::gitops;
@@ -25,15 +26,15 @@ use gitops_ls_analysis::{analyze, Analysis, Finding, MAX_FILE_BYTES};
 use ropey::Rope;
 use serde::ser::{Serialize, SerializeSeq, Serializer};
 use tower_lsp::lsp_types::{
-    Diagnostic, DiagnosticRelatedInformation, DiagnosticSeverity, DocumentSymbol, InlayHint,
-    Position, Range, Url,
+    Diagnostic, DiagnosticRelatedInformation, DiagnosticSeverity, DocumentSymbol, Position, Range,
+    Url,
 };
 
 use crate::config::{validate_config_text, ResolvedConfig};
 use crate::diagnostics::{chunk_diagnostics, plain_diagnostic};
 use crate::encoding::{from_lsp, to_lsp, PositionConverter, PositionEncoding};
 use crate::gitops_layer::GitopsLayer;
-use crate::inlay_hints::chunk_hints;
+use crate::inlay_hints::{chunk_hints, ChunkHint};
 use crate::symbols::chunk_symbols;
 
 /// Files with more bytes than this are analysed on several threads.
@@ -75,7 +76,7 @@ pub struct ChunkData {
     pub lines: LineIndex,
     pub findings: Vec<Finding>,
     pub diagnostics: Vec<Diagnostic>,
-    pub hints: Vec<InlayHint>,
+    pub hints: Vec<ChunkHint>,
     pub symbols: Vec<DocumentSymbol>,
     /// The analysis panicked: there is no tree to rebuild.
     failed: bool,
@@ -206,6 +207,7 @@ impl DocAnalysis {
         let tree = if chunk.data.failed {
             Arc::new(empty_analysis())
         } else {
+            COUNTERS.yaml_documents.fetch_add(1, Ordering::Relaxed);
             match catch_unwind(AssertUnwindSafe(|| analyze(text, &self.config.config))) {
                 Ok(mut analysis) => {
                     analysis.findings = Vec::new();
@@ -407,8 +409,23 @@ impl Serialize for Shifted<'_> {
     }
 }
 
+/// How much analysis the process has done (the `gitops-ls/stats` request): requests on a
+/// version reuse its analysis, so only new versions add to these.
+pub struct Counters {
+    /// Document versions analysed ([`run`]).
+    pub analyses: AtomicU64,
+    /// YAML documents analysed, including trees rebuilt on demand.
+    pub yaml_documents: AtomicU64,
+}
+
+pub static COUNTERS: Counters = Counters {
+    analyses: AtomicU64::new(0),
+    yaml_documents: AtomicU64::new(0),
+};
+
 /// Runs a job: the whole analysis of one document version.
 pub fn run(job: Job) -> DocAnalysis {
+    COUNTERS.analyses.fetch_add(1, Ordering::Relaxed);
     let text: Arc<str> = Arc::from(job.rope.to_string());
     let rebuilt = job
         .previous
@@ -646,6 +663,7 @@ fn analyze_one(
     uri: Option<&Url>,
     keep_tree: bool,
 ) -> ChunkData {
+    COUNTERS.yaml_documents.fetch_add(1, Ordering::Relaxed);
     let outcome = catch_unwind(AssertUnwindSafe(|| {
         if let Some(marker) = crate::server::test_panic_marker() {
             if text.contains(marker) {
