@@ -452,6 +452,28 @@ impl Server {
         )
     }
 
+    /// The titles of the code actions for `range` with `diagnostics` in the context.
+    pub fn code_action_titles(
+        &mut self,
+        uri: &str,
+        range: Value,
+        diagnostics: &[Value],
+    ) -> Vec<String> {
+        let actions = self
+            .request(
+                "textDocument/codeAction",
+                json!({"textDocument": {"uri": uri}, "range": range,
+                       "context": {"diagnostics": diagnostics}}),
+            )
+            .expect("codeAction");
+        actions
+            .as_array()
+            .expect("a list of code actions")
+            .iter()
+            .map(|action| action["title"].as_str().unwrap_or_default().to_owned())
+            .collect()
+    }
+
     /// shutdown + exit; returns the exit status code.
     pub fn shutdown(mut self) -> Option<i32> {
         let result = self.request("shutdown", Value::Null);

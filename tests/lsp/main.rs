@@ -7,5 +7,6 @@ mod editor_clients;
 mod features;
 mod gitops;
 mod gitops_diagnostics;
+mod large_files;
 mod protocol;
 mod robustness;

@@ -19,7 +19,7 @@ use crate::snapshot::{shift_range, DocAnalysis};
 
 /// What a hint of a chunk shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum HintKind {
+enum HintKind {
     /// `:latest` after an image with neither tag nor digest.
     ImpliedTag,
     /// `imagePullPolicy: Always` at the end of the image line: the default in force.
@@ -27,9 +27,9 @@ pub enum HintKind {
 }
 
 #[derive(Debug, Clone)]
-pub struct ChunkHint {
-    pub kind: HintKind,
-    pub hint: InlayHint,
+struct ChunkHint {
+    kind: HintKind,
+    hint: InlayHint,
 }
 
 /// The hints of the chunks in `range`, in file positions, and the overlay results of the
@@ -58,11 +58,14 @@ pub fn inlay_hints(analysis: &DocAnalysis, range: Range) -> Vec<InlayHint> {
             .collect()
     });
     for chunk in analysis.chunks_in(range) {
-        for ChunkHint { kind, hint } in &chunk.data.hints {
-            let mut hint = hint.clone();
+        let text = analysis.chunk_text(chunk);
+        let tree = analysis.tree(chunk);
+        for ChunkHint { kind, mut hint } in
+            chunk_hints(text, &tree, &chunk.data.lines, analysis.encoding)
+        {
             hint.position.line += chunk.start_line;
             let line = hint.position.line;
-            if *kind == HintKind::DefaultPolicy {
+            if kind == HintKind::DefaultPolicy {
                 if merged_lines.contains(&line) {
                     continue;
                 }
@@ -141,7 +144,7 @@ fn name_the_builds(hint: &mut InlayHint, change: &BaseChange) {
 }
 
 /// The hints of one analysed chunk, positions local to it.
-pub fn chunk_hints(
+fn chunk_hints(
     text: &str,
     analysis: &Analysis,
     lines: &LineIndex,

@@ -5,8 +5,9 @@
 
 use std::sync::atomic::{AtomicU8, Ordering};
 
-use tower_lsp::lsp_types::MessageType;
-use tower_lsp::Client;
+use tower_lsp::lsp_types::{LogMessageParams, MessageType};
+
+use crate::output::Output;
 
 /// How much the server tells the client, least first.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]
@@ -42,15 +43,17 @@ impl LogLevel {
     }
 }
 
+/// Writes through [`Output`], so a line is on the wire before whatever the caller sends
+/// next (the debug line of an analysis before its diagnostics).
 pub struct Logger {
-    client: Client,
+    output: Output,
     level: AtomicU8,
 }
 
 impl Logger {
-    pub fn new(client: Client) -> Logger {
+    pub fn new(output: Output) -> Logger {
         Logger {
-            client,
+            output,
             level: AtomicU8::new(LogLevel::default() as u8),
         }
     }
@@ -63,26 +66,17 @@ impl Logger {
         level as u8 <= self.level.load(Ordering::Relaxed)
     }
 
-    /// Logs without waiting (for code that cannot await).
+    /// Sends the line when its level is on; errors also go to stderr.
     pub fn log(&self, level: LogLevel, message: String) {
-        if let Some(message) = self.to_client(level, message) {
-            let client = self.client.clone();
-            tokio::spawn(async move { client.log_message(level.message_type(), message).await });
-        }
-    }
-
-    /// Logs, queued before whatever the caller sends next.
-    pub async fn log_now(&self, level: LogLevel, message: String) {
-        if let Some(message) = self.to_client(level, message) {
-            self.client.log_message(level.message_type(), message).await;
-        }
-    }
-
-    /// The line for the client, when its level is on; errors also go to stderr.
-    fn to_client(&self, level: LogLevel, message: String) -> Option<String> {
         if level == LogLevel::Error {
             eprintln!("gitops-ls: {message}");
         }
-        self.enabled(level).then_some(message)
+        if self.enabled(level) {
+            let params = LogMessageParams {
+                typ: level.message_type(),
+                message,
+            };
+            self.output.notify("window/logMessage", &params);
+        }
     }
 }

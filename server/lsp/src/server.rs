@@ -17,8 +17,9 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::Duration;
 
+use futures::future::{BoxFuture, FutureExt};
 use serde_json::Value;
-use tower_lsp::jsonrpc::{Error, ErrorCode, Result};
+use tower_lsp::jsonrpc::{Error, ErrorCode, Id, Request, Result};
 use tower_lsp::lsp_types::notification::Notification;
 use tower_lsp::lsp_types::*;
 use tower_lsp::{Client, LanguageServer, LspService};
@@ -26,16 +27,20 @@ use tower_lsp::{Client, LanguageServer, LspService};
 use crate::code_actions::{self, FIX_ALL_KIND};
 use crate::completion::{self, LineContext};
 use crate::config::{is_config_file, ConfigStore, Settings, SECTION};
-use crate::diagnostics::{Publish, PublishParams};
+use crate::diagnostics::PublishParams;
 use crate::documents::{Document, Documents};
 use crate::encoding::PositionEncoding;
 use crate::gitops_index::{is_indexed_file, DocumentFirst, GitopsIndex, OpenFirst};
 use crate::gitops_layer::{self, GitopsLayer};
 use crate::hover::HoverFormat;
 use crate::log::{LogLevel, Logger};
+use crate::output::Output;
 use crate::snapshot::{self, DocAnalysis, DocKind, Job};
 use crate::{hover, inlay_hints, symbols};
 use gitops_ls_analysis::gitops::{is_kustomization_file_name, may_declare_deployer};
+
+/// After analysing a text this large, the memory the analysis freed is given back.
+const RELEASE_MEMORY_AFTER: usize = 1024 * 1024;
 
 /// How long a request waits for the analysis of its document version.
 const ANALYSIS_WAIT: Duration = Duration::from_secs(60);
@@ -89,6 +94,8 @@ enum LayerInput {
 
 struct Inner {
     client: Client,
+    /// stdout, for the messages not sent through tower-lsp (see [`crate::output`]).
+    output: Output,
     logger: Logger,
     documents: Documents,
     config: Mutex<ConfigStore>,
@@ -109,10 +116,11 @@ struct Inner {
     gitops_building: AtomicBool,
 }
 
-pub fn build_service() -> (LspService<Backend>, tower_lsp::ClientSocket) {
+pub fn build_service(output: Output) -> (LspService<Backend>, tower_lsp::ClientSocket) {
     let builder = LspService::build(|client| Backend {
         inner: Arc::new(Inner {
-            logger: Logger::new(client.clone()),
+            logger: Logger::new(output.clone()),
+            output,
             client,
             documents: Documents::default(),
             config: Mutex::new(ConfigStore::default()),
@@ -143,6 +151,25 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 impl Backend {
     pub fn client(&self) -> &Client {
         self.inner.client()
+    }
+
+    /// The requests answered through [`Output`] rather than tower-lsp, for
+    /// [`crate::output::DirectAnswers`]: `textDocument/documentSymbol`.
+    pub fn direct_answers(
+        &self,
+    ) -> impl FnMut(Request) -> std::result::Result<BoxFuture<'static, ()>, Request> + Send {
+        let inner = self.inner.clone();
+        move |incoming: Request| {
+            if incoming.method() != <request::DocumentSymbolRequest as request::Request>::METHOD {
+                return Err(incoming);
+            }
+            let (_, id, params) = incoming.into_parts();
+            let Some(id) = id else {
+                // A notification by that name: nothing to answer.
+                return Ok(futures::future::ready(()).boxed());
+            };
+            Ok(inner.clone().answer_document_symbols(id, params).boxed())
+        }
     }
 
     /// `gitops-ls/stats`: how much analysis work the server has done, so that a test (or a
@@ -274,6 +301,9 @@ impl Inner {
                     if let Some(input) = &layer_input {
                         analysis.gitops = layer_inner.gitops_layer(&layer_uri, &analysis, input);
                     }
+                    if analysis.text.len() >= RELEASE_MEMORY_AFTER {
+                        crate::release_freed_memory();
+                    }
                     analysis
                 }))
                 .map_err(|panic| snapshot::panic_message(&panic))
@@ -316,24 +346,22 @@ impl Inner {
                 };
                 if current && !unchanged {
                     if self.logger.enabled(LogLevel::Debug) {
-                        let line = format!(
+                        // Before the diagnostics it describes.
+                        self.log(LogLevel::Debug, format!(
                             "{uri} v{version}: analysed {} YAML documents ({} reused) in {:.1} ms, {} diagnostics",
                             analysis.chunks.len(),
                             analysis.reused,
                             analysed.as_secs_f64() * 1000.0,
                             analysis.diagnostic_count(),
-                        );
-                        // Before the diagnostics it describes.
-                        self.logger.log_now(LogLevel::Debug, line).await;
+                        ));
                     }
-                    self.client
-                        .send_notification::<Publish>(PublishParams {
-                            uri: uri.clone(),
-                            version: Some(analysis.version),
-                            analysis: Some(analysis.clone()),
-                            diagnostics: Vec::new(),
-                        })
-                        .await;
+                    self.publish(PublishParams {
+                        uri: uri.clone(),
+                        version: Some(analysis.version),
+                        analysis: Some(analysis.clone()),
+                        diagnostics: Vec::new(),
+                    })
+                    .await;
                 }
                 if timing_enabled() {
                     eprintln!(
@@ -403,9 +431,50 @@ impl Inner {
                 );
             }
             let _publishing = self.publish_lock.lock().await;
-            self.client
-                .publish_diagnostics(uri, diagnostics, None)
-                .await;
+            self.publish(PublishParams {
+                uri,
+                version: None,
+                analysis: None,
+                diagnostics,
+            })
+            .await;
+        }
+    }
+
+    /// Publishes diagnostics (callers hold `publish_lock`), serialized off the async runtime:
+    /// for a large file that takes a while.
+    async fn publish(&self, params: PublishParams) {
+        let output = self.output.clone();
+        let sent = tokio::task::spawn_blocking(move || {
+            output.notify("textDocument/publishDiagnostics", &params);
+        })
+        .await;
+        if sent.is_err() {
+            self.log(LogLevel::Error, "publishing diagnostics failed".to_owned());
+        }
+    }
+
+    /// Answers `textDocument/documentSymbol` through [`Output`]: the symbols of a large file
+    /// are serialized from the chunks, not through a `serde_json::Value` of the whole list.
+    async fn answer_document_symbols(self: Arc<Self>, id: Id, params: Option<Value>) {
+        let params = params.map(serde_json::from_value::<DocumentSymbolParams>);
+        let answer = match params {
+            Some(Ok(params)) => self.current_analysis(&params.text_document.uri).await,
+            Some(Err(error)) => Err(Error::invalid_params(error.to_string())),
+            None => Err(Error::invalid_params("Missing params")),
+        };
+        let output = self.output.clone();
+        let sent = tokio::task::spawn_blocking(move || match answer {
+            Ok(Some(analysis)) => output.respond(&id, &symbols::DocumentSymbols(&analysis)),
+            Ok(None) => output.respond(&id, &Value::Null),
+            Err(error) => output.respond_error(&id, &error),
+        })
+        .await;
+        if sent.is_err() {
+            self.log(
+                LogLevel::Error,
+                "answering documentSymbol failed".to_owned(),
+            );
         }
     }
 
@@ -921,9 +990,7 @@ impl LanguageServer for Backend {
 
     async fn shutdown(&self) -> Result<()> {
         self.inner
-            .logger
-            .log_now(LogLevel::Debug, "shutdown requested".to_owned())
-            .await;
+            .log(LogLevel::Debug, "shutdown requested".to_owned());
         Ok(())
     }
 
@@ -1010,8 +1077,12 @@ impl LanguageServer for Backend {
         let _publishing = inner.publish_lock.lock().await;
         if !inner.documents.lock().contains_key(&uri) {
             inner
-                .client
-                .publish_diagnostics(uri, diagnostics, None)
+                .publish(PublishParams {
+                    uri,
+                    version: None,
+                    analysis: None,
+                    diagnostics,
+                })
                 .await;
         }
     }
@@ -1131,22 +1202,6 @@ impl LanguageServer for Backend {
             return Ok(None);
         };
         Ok(Some(inlay_hints::inlay_hints(&analysis, params.range)))
-    }
-
-    async fn document_symbol(
-        &self,
-        params: DocumentSymbolParams,
-    ) -> Result<Option<DocumentSymbolResponse>> {
-        let Some(analysis) = self
-            .inner
-            .current_analysis(&params.text_document.uri)
-            .await?
-        else {
-            return Ok(None);
-        };
-        Ok(Some(DocumentSymbolResponse::Nested(
-            symbols::document_symbols(&analysis),
-        )))
     }
 
     async fn completion(&self, params: CompletionParams) -> Result<Option<CompletionResponse>> {
