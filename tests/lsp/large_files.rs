@@ -1,9 +1,11 @@
 //! Large files: requests use the analysis of the snapshot, never analyse a YAML document
-//! again. Counted with the `gitops-ls/stats` request, not timed.
+//! again nor go over the file for its kustomize builds. Counted with the `gitops-ls/stats`
+//! request, not timed.
 
 use serde_json::{json, Value};
 
-use crate::client::{Options, Server};
+use crate::client::{codes, file_uri, Options, Server};
+use crate::gitops::{start_in, write, write_base, BASE_DEPLOYMENT};
 
 /// Deployments with an untagged and a pinned container each, `count` of them.
 fn deployments(count: usize) -> String {
@@ -96,5 +98,38 @@ fn requests_on_a_large_file_do_not_analyse_it_again() {
     );
 
     assert_eq!(stats(&mut server), after_open);
+    assert_eq!(server.shutdown(), Some(0));
+}
+
+#[test]
+fn a_hover_in_a_kustomize_base_reads_what_the_analysis_worked_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write_base(root);
+    write(
+        root,
+        "overlays/dev/kustomization.yaml",
+        "resources: [../../base]\nimages:\n- name: nginx\n  newTag: latest\n",
+    );
+    let mut server = start_in(root);
+    let base = file_uri(&root.join("base/deployment.yaml"));
+    server.open(&base, BASE_DEPLOYMENT, 1);
+    // The first publish may come before the index is built: wait for the GitOps layer.
+    loop {
+        let (_, diagnostics) = server.next_diagnostics(&base);
+        if codes(&diagnostics).contains(&"overlay-changes-policy".to_owned()) {
+            break;
+        }
+    }
+    let before = stats(&mut server);
+    for _ in 0..3 {
+        let hover = server.hover(&base, 9, 16).expect("hover");
+        let value = hover["contents"]["value"].as_str().unwrap();
+        assert!(
+            value.contains("overlays/dev: nginx:latest → Always"),
+            "{value}"
+        );
+    }
+    assert_eq!(stats(&mut server), before);
     assert_eq!(server.shutdown(), Some(0));
 }

@@ -3,11 +3,12 @@
 
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
 
 use gitops_ls_analysis::gitops::{
     chart_for_source, helm_images, post_rendered_images, ChartContext, DeployerEntry,
     DeployerEntryAt, DeployerKind, DeployerUsage, EffectiveImage, EntryRewrite, FileSource,
-    HelmImage, HelmValue, MergedContainer, OverlayChain, Unresolved, WorkspaceIndex,
+    HelmImage, HelmValue, OverlayChain, Unresolved, WorkspaceIndex,
 };
 
 use gitops_ls_analysis::image::{default_pull_policy, PullPolicy};
@@ -15,7 +16,8 @@ use gitops_ls_analysis::k8s::{ContainerRole, Defaulting, EffectivePolicy, Field,
 use gitops_ls_analysis::rules::ContainerFacts;
 use tower_lsp::lsp_types::{Hover, HoverContents, MarkupContent, MarkupKind, Position};
 
-use crate::snapshot::DocAnalysis;
+use crate::gitops_layer::GitopsLayer;
+use crate::snapshot::{DocAnalysis, COUNTERS};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Target {
@@ -317,16 +319,16 @@ const MAX_OVERLAY_LINES: usize = 12;
 /// What the kustomize overlays and the Helm chart of the workspace make of the hovered
 /// container: one line per overlay build (`overlays/prod: nginx:1.27 → IfNotPresent`), and
 /// for a chart template the image and policy rendered from `values.yaml`.
-/// `merged`: the patch containers of the document's GitOps layer (see
-/// [`WorkspaceIndex::patch_containers_with_base_policy`]), already worked out for its
-/// diagnostics.
+/// `layer`: the document's GitOps layer, which already worked out for its diagnostics what
+/// each build deploys and the patch containers (see
+/// [`WorkspaceIndex::patch_containers_with_base_policy`]).
 pub fn gitops_section(
     index: &WorkspaceIndex,
     roots: &[PathBuf],
     file: &Path,
     text: &str,
     target: &HoverTarget,
-    merged: &[MergedContainer],
+    layer: Option<&GitopsLayer>,
     source: &dyn FileSource,
 ) -> Option<String> {
     let overlaps = |range: &std::ops::Range<usize>| {
@@ -334,7 +336,18 @@ pub fn gitops_section(
             && target.image_range.start < range.end.max(range.start + 1)
     };
     let mut out = String::new();
-    let (chains, images) = index.effective_images(file, text, source);
+    // The document's GitOps layer worked this out for its version (none before the index
+    // was first built).
+    let computed;
+    let (chains, images) = match layer.and_then(|layer| layer.deployed.as_ref()) {
+        Some(deployed) => (&deployed.chains, &deployed.images),
+        None => {
+            COUNTERS.gitops_passes.fetch_add(1, Ordering::Relaxed);
+            computed = index.effective_images(file, text, source);
+            (&computed.0, &computed.1)
+        }
+    };
+    let merged = layer.map_or(&[][..], |layer| &layer.merged);
     let lines: Vec<String> = images
         .iter()
         .filter(|image| overlaps(&image.image_range))

@@ -179,6 +179,7 @@ impl Backend {
         Ok(serde_json::json!({
             "analyses": counters.analyses.load(Ordering::Relaxed),
             "yamlDocumentsAnalysed": counters.yaml_documents.load(Ordering::Relaxed),
+            "gitopsPasses": counters.gitops_passes.load(Ordering::Relaxed),
         }))
     }
 
@@ -212,6 +213,18 @@ impl Inner {
         let uri = uri.clone();
         let epoch = doc.epoch;
         tokio::spawn(async move { inner.analysis_loop(uri, epoch).await });
+    }
+
+    /// The other open documents' GitOps layers (and their hovers) read the unsaved text of an
+    /// open kustomization: they are analysed again when it opens or changes.
+    fn kustomization_text_changed(self: &Arc<Self>, uri: &Url) {
+        let is_kustomization = uri
+            .path_segments()
+            .and_then(|mut segments| segments.next_back())
+            .is_some_and(is_kustomization_file_name);
+        if is_kustomization {
+            self.schedule_all_but(Some(uri));
+        }
     }
 
     /// Re-analyses every open document (the configuration changed).
@@ -704,17 +717,13 @@ impl Inner {
             inner
                 .gitops
                 .with_index(&roots, &source, |index| {
-                    let merged = analysis
-                        .gitops
-                        .as_ref()
-                        .map_or(&[][..], |layer| &layer.merged);
                     hover::gitops_section(
                         index,
                         &roots,
                         &path,
                         &analysis.text,
                         &target,
-                        merged,
+                        analysis.gitops.as_ref(),
                         &source,
                     )
                 })
@@ -1006,6 +1015,9 @@ impl LanguageServer for Backend {
             .insert_entry(doc)
             .into_mut();
         inner.schedule(&document.uri, doc);
+        drop(docs);
+        // Its text may differ from the disk's.
+        inner.kustomization_text_changed(&document.uri);
     }
 
     async fn did_change(&self, params: DidChangeTextDocumentParams) {
@@ -1034,14 +1046,7 @@ impl LanguageServer for Backend {
         doc.apply_changes(params.content_changes, version, inner.flags().encoding);
         inner.schedule(&uri, doc);
         drop(docs);
-        // The other open documents' GitOps layers read this kustomization's unsaved edits.
-        let is_kustomization = uri
-            .path_segments()
-            .and_then(|mut segments| segments.next_back())
-            .is_some_and(is_kustomization_file_name);
-        if is_kustomization {
-            inner.schedule_all_but(Some(&uri));
-        }
+        inner.kustomization_text_changed(&uri);
     }
 
     async fn did_save(&self, params: DidSaveTextDocumentParams) {

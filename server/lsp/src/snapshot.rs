@@ -367,11 +367,14 @@ pub struct Counters {
     pub analyses: AtomicU64,
     /// YAML documents analysed.
     pub yaml_documents: AtomicU64,
+    /// Whole-file passes that work out what the kustomize builds deploy.
+    pub gitops_passes: AtomicU64,
 }
 
 pub static COUNTERS: Counters = Counters {
     analyses: AtomicU64::new(0),
     yaml_documents: AtomicU64::new(0),
+    gitops_passes: AtomicU64::new(0),
 };
 
 /// Runs a job: the whole analysis of one document version.
