@@ -390,6 +390,21 @@ impl Server {
         )
     }
 
+    /// The first diagnostics published for `uri` that include a `code` one (the GitOps
+    /// layer's come once the index is built).
+    pub fn diagnostics_with(&mut self, uri: &str, code: &str) -> Vec<Value> {
+        let params = self.wait_notification("textDocument/publishDiagnostics", |p| {
+            p["uri"] == uri
+                && p["diagnostics"]
+                    .as_array()
+                    .is_some_and(|d| d.iter().any(|d| d["code"] == code))
+        });
+        params["diagnostics"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    }
+
     /// Every publish for `uri` seen so far and not yet taken.
     pub fn drain_publishes(&mut self, uri: &str) -> Vec<Value> {
         self.drain_where("textDocument/publishDiagnostics", |params| {

@@ -6,7 +6,7 @@
 use serde_json::{json, Value};
 
 use crate::client::{codes, file_uri, Options, Server};
-use crate::gitops::{start_in, write, write_base, BASE_DEPLOYMENT};
+use crate::gitops::{start_in, start_on_base_with_dev_latest, write, write_base, BASE_DEPLOYMENT};
 
 const MESSAGE_ERROR: i64 = 1;
 const MESSAGE_INFO: i64 = 3;
@@ -164,16 +164,9 @@ fn hover_is_plain_text_for_clients_without_markdown() {
 #[test]
 fn hover_puts_the_builds_right_after_the_answer() {
     let dir = tempfile::tempdir().unwrap();
-    let root = dir.path();
-    write_base(root);
-    write(
-        root,
-        "overlays/dev/kustomization.yaml",
-        "resources: [../../base]\nimages:\n- name: nginx\n  newTag: latest\n",
-    );
-    let mut server = start_in(root);
-    let base = file_uri(&root.join("base/deployment.yaml"));
-    server.open_and_wait(&base, BASE_DEPLOYMENT);
+    let (mut server, base) = start_on_base_with_dev_latest(dir.path());
+    server.open(&base, BASE_DEPLOYMENT, 1);
+    server.diagnostics_with(&base, "overlay-changes-policy");
     let hover = server.hover(&base, 9, 16).unwrap();
     let value = hover["contents"]["value"].as_str().unwrap();
     let position = |part: &str| {
@@ -295,13 +288,7 @@ fn the_policy_hint_says_when_the_builds_disagree() {
     let mut server = start_in(root);
     let base = file_uri(&root.join("base/deployment.yaml"));
     server.open(&base, BASE_DEPLOYMENT, 1);
-    // The first publish may come before the index is built: wait for the GitOps layer.
-    loop {
-        let (_, diagnostics) = server.next_diagnostics(&base);
-        if codes(&diagnostics).contains(&"overlay-changes-policy".to_owned()) {
-            break;
-        }
-    }
+    server.diagnostics_with(&base, "overlay-changes-policy");
     let hints = inlay_hints(&mut server, &base);
     let policy = hints
         .iter()

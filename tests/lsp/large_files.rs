@@ -4,8 +4,8 @@
 
 use serde_json::{json, Value};
 
-use crate::client::{codes, file_uri, Options, Server};
-use crate::gitops::{start_in, write, write_base, BASE_DEPLOYMENT};
+use crate::client::{Options, Server};
+use crate::gitops::{start_on_base_with_dev_latest, BASE_DEPLOYMENT};
 
 /// Deployments with an untagged and a pinned container each, `count` of them.
 fn deployments(count: usize) -> String {
@@ -104,23 +104,9 @@ fn requests_on_a_large_file_do_not_analyse_it_again() {
 #[test]
 fn a_hover_in_a_kustomize_base_reads_what_the_analysis_worked_out() {
     let dir = tempfile::tempdir().unwrap();
-    let root = dir.path();
-    write_base(root);
-    write(
-        root,
-        "overlays/dev/kustomization.yaml",
-        "resources: [../../base]\nimages:\n- name: nginx\n  newTag: latest\n",
-    );
-    let mut server = start_in(root);
-    let base = file_uri(&root.join("base/deployment.yaml"));
+    let (mut server, base) = start_on_base_with_dev_latest(dir.path());
     server.open(&base, BASE_DEPLOYMENT, 1);
-    // The first publish may come before the index is built: wait for the GitOps layer.
-    loop {
-        let (_, diagnostics) = server.next_diagnostics(&base);
-        if codes(&diagnostics).contains(&"overlay-changes-policy".to_owned()) {
-            break;
-        }
-    }
+    server.diagnostics_with(&base, "overlay-changes-policy");
     let before = stats(&mut server);
     for _ in 0..3 {
         let hover = server.hover(&base, 9, 16).expect("hover");
