@@ -309,3 +309,32 @@ fn the_policy_hint_says_when_the_builds_disagree() {
     }
     assert_eq!(server.shutdown(), Some(0));
 }
+
+#[test]
+fn a_log_level_in_initialization_options_still_pulls_the_rules() {
+    let mut server = Server::start(Options {
+        initialization_options: json!({"gitops-ls": {"logLevel": "debug"}}),
+        configuration: json!({"rules": {"latest-tag": "error"}}),
+        ..Options::default()
+    });
+    let uri = "file:///tmp/pulled.yaml";
+    server.open(uri, UNTAGGED_AND_PINNED, 1);
+    // The pulled rules arrive after the first analysis: wait for the re-analysis.
+    let diagnostics = loop {
+        let (_, diagnostics) = server.next_diagnostics(uri);
+        if diagnostics
+            .iter()
+            .any(|d| d["code"] == "latest-tag" && d["severity"] == 1)
+        {
+            break diagnostics;
+        }
+    };
+    assert_eq!(codes(&diagnostics).len(), 3);
+    assert!(server
+        .server_requests
+        .lock()
+        .unwrap()
+        .iter()
+        .any(|(method, _)| method == "workspace/configuration"));
+    assert_eq!(server.shutdown(), Some(0));
+}

@@ -108,7 +108,8 @@ export function toServerSettings(read: SettingReader): Conversion {
     settings.docsUrl = docsUrl.trim();
   }
   const logLevel = read('logLevel');
-  if (typeof logLevel === 'string' && logLevel !== 'info' && (LOG_LEVELS as readonly string[]).includes(logLevel)) {
+  // Sent even at its default: the server keeps its level while a message leaves it out.
+  if (typeof logLevel === 'string' && (LOG_LEVELS as readonly string[]).includes(logLevel)) {
     settings.logLevel = logLevel as (typeof LOG_LEVELS)[number];
   }
   return { settings, problems };

@@ -38,8 +38,9 @@ pub struct Settings {
     /// `rules` and `exclude`, as in `.gitops-ls.yaml`.
     pub config: Map<String, Value>,
     pub docs_url: Option<String>,
-    /// What the server logs to the client (`logLevel`).
-    pub log_level: LogLevel,
+    /// What the server logs to the client (`logLevel`); without it the level in force stays
+    /// (settings pulled after `initializationOptions` rarely repeat it).
+    pub log_level: Option<LogLevel>,
 }
 
 impl Settings {
@@ -75,13 +76,13 @@ impl Settings {
             Some(other) => return Err(format!("`{DOCS_URL_KEY}` must be a string, not {other}")),
         };
         let log_level = match map.remove(LOG_LEVEL_KEY) {
-            None | Some(Value::Null) => LogLevel::default(),
-            Some(value) => value.as_str().and_then(LogLevel::parse).ok_or_else(|| {
+            None | Some(Value::Null) => None,
+            Some(value) => Some(value.as_str().and_then(LogLevel::parse).ok_or_else(|| {
                 format!(
                     "`{LOG_LEVEL_KEY}` must be one of {}, not {value}",
                     LogLevel::NAMES.join(", ")
                 )
-            })?,
+            })?),
         };
         let json = Value::Object(map.clone()).to_string();
         Config::from_yaml(&json).map_err(|error| error.message)?;

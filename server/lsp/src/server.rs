@@ -535,7 +535,9 @@ impl Inner {
         self.settings_generation.fetch_add(1, Ordering::SeqCst);
         match Settings::from_value(value) {
             Ok(settings) => {
-                self.logger.set_level(settings.log_level);
+                if let Some(level) = settings.log_level {
+                    self.logger.set_level(level);
+                }
                 let changed = lock(&self.config).set_settings(settings);
                 if changed {
                     self.log(LogLevel::Info, "settings changed".to_owned());
@@ -892,10 +894,11 @@ impl LanguageServer for Backend {
         lock(&self.inner.config).set_workspace_folders(workspace_folder_paths(&params));
         if let Some(options) = &params.initialization_options {
             let outcome = Settings::from_value(options).map(|settings| {
-                let given = settings != Settings::default();
-                self.inner.logger.set_level(settings.log_level);
-                lock(&self.inner.config).set_settings(settings);
-                given
+                if let Some(level) = settings.log_level {
+                    self.inner.logger.set_level(level);
+                }
+                // A log level alone is no reason not to ask for the rules.
+                lock(&self.inner.config).set_settings(settings)
             });
             *lock(&self.inner.init_settings) = Some(outcome);
         }
