@@ -80,15 +80,15 @@ fn human_report_points_at_the_line_with_a_code_frame() {
         "{text}"
     );
     assert!(
-        text.contains("deploy.yaml:9:15: warning[implicit-pull-policy]"),
+        text.contains("deploy.yaml:9:15: hint[implicit-pull-policy]"),
         "{text}"
     );
     assert!(
-        text.contains("= fix: Insert `imagePullPolicy: Always` (run with --fix)"),
+        text.contains("= fix: Insert imagePullPolicy: Always (run with --fix)"),
         "{text}"
     );
     assert!(
-        text.contains("Found 1 error, 2 warnings in 1 file(s)"),
+        text.contains("Found 1 error, 1 warning, 1 hint in 1 file(s)"),
         "{text}"
     );
 }
@@ -138,9 +138,16 @@ fn exit_status_follows_fail_on() {
         "warn.yaml",
         "apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - name: a\n    image: app:1\n",
     );
+    // Its one finding is the `implicit-pull-policy` hint.
     assert_eq!(run(dir.path(), &["check"]).status.code(), Some(0));
     assert_eq!(
         run(dir.path(), &["check", "--fail-on", "warning"])
+            .status
+            .code(),
+        Some(0)
+    );
+    assert_eq!(
+        run(dir.path(), &["check", "--fail-on", "hint"])
             .status
             .code(),
         Some(1)
@@ -309,7 +316,7 @@ fn github_format_writes_workflow_annotations() {
         "{text}"
     );
     assert!(
-        text.contains("::warning file=deploy.yaml,line=9,col=15"),
+        text.contains("::notice file=deploy.yaml,line=9,col=15"),
         "{text}"
     );
 }
@@ -328,7 +335,7 @@ fn rules_and_explain() {
         .unwrap_or_default();
     assert_eq!(
         implicit.split_whitespace().nth(1),
-        Some("warning"),
+        Some("hint"),
         "{listing}"
     );
     let explained = run(dir.path(), &["explain", "latest-with-digest"]);
@@ -531,7 +538,7 @@ fn an_overlay_patch_that_may_set_the_image_keeps_fix_from_pinning_the_base() {
         fix["title"]
             .as_str()
             .unwrap()
-            .ends_with("the `patches` of overlays/dev may set another image"),
+            .ends_with("the patches of overlays/dev may set another image"),
         "{fix:#?}"
     );
     // The patch file itself: its container keeps the base's policy when merged, so

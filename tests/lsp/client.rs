@@ -32,6 +32,8 @@ pub struct Options {
     pub configuration: Value,
     /// Declare `codeAction/resolve` support for `edit`.
     pub resolve_code_actions: bool,
+    /// `textDocument.hover.contentFormat`.
+    pub hover_formats: Vec<&'static str>,
 }
 
 impl Default for Options {
@@ -43,6 +45,7 @@ impl Default for Options {
             env: Vec::new(),
             configuration: Value::Null,
             resolve_code_actions: false,
+            hover_formats: vec!["markdown", "plaintext"],
         }
     }
 }
@@ -55,6 +58,8 @@ pub struct Server {
     backlog: VecDeque<Value>,
     next_id: i64,
     stderr: Arc<Mutex<String>>,
+    /// Reads stderr until the server closes it.
+    stderr_reader: Option<thread::JoinHandle<()>>,
     /// Requests the server sent to the client (method, params).
     pub server_requests: Arc<Mutex<Vec<(String, Value)>>>,
     pub configuration: Arc<Mutex<Value>>,
@@ -110,7 +115,7 @@ impl Server {
         let stdout = child.stdout.take().unwrap();
         let stderr_pipe = child.stderr.take().unwrap();
         let stderr = Arc::new(Mutex::new(String::new()));
-        {
+        let stderr_reader = {
             let stderr = stderr.clone();
             thread::spawn(move || {
                 let mut reader = BufReader::new(stderr_pipe);
@@ -119,8 +124,8 @@ impl Server {
                     stderr.lock().unwrap().push_str(&line);
                     line.clear();
                 }
-            });
-        }
+            })
+        };
         let (sender, messages) = mpsc::channel();
         let server_requests = Arc::new(Mutex::new(Vec::new()));
         let configuration = Arc::new(Mutex::new(options.configuration.clone()));
@@ -164,6 +169,7 @@ impl Server {
             backlog: VecDeque::new(),
             next_id: 1,
             stderr,
+            stderr_reader: Some(stderr_reader),
             server_requests,
             configuration,
             initialize_result: Value::Null,
@@ -195,7 +201,7 @@ impl Server {
                 },
                 "textDocument": {
                     "synchronization": {"didSave": true},
-                    "hover": {"contentFormat": ["markdown", "plaintext"]},
+                    "hover": {"contentFormat": options.hover_formats},
                     "publishDiagnostics": {"versionSupport": true, "codeDescriptionSupport": true},
                     "codeAction": {"codeActionLiteralSupport": {"codeActionKind": {"valueSet": ["quickfix", "source", "source.fixAll"]}}, "isPreferredSupport": true},
                     "inlayHint": {},
@@ -218,6 +224,15 @@ impl Server {
 
     pub fn stderr(&self) -> String {
         self.stderr.lock().unwrap().clone()
+    }
+
+    /// All of stderr, once the server has exited (and closed it).
+    pub fn finished_stderr(&mut self) -> String {
+        assert!(!self.is_running(), "the server is still running");
+        if let Some(reader) = self.stderr_reader.take() {
+            let _ = reader.join();
+        }
+        self.stderr()
     }
 
     pub fn encoding(&self) -> &str {
@@ -375,8 +390,34 @@ impl Server {
         )
     }
 
+    /// The first diagnostics published for `uri` that include a `code` one (the GitOps
+    /// layer's come once the index is built).
+    pub fn diagnostics_with(&mut self, uri: &str, code: &str) -> Vec<Value> {
+        let params = self.wait_notification("textDocument/publishDiagnostics", |p| {
+            p["uri"] == uri
+                && p["diagnostics"]
+                    .as_array()
+                    .is_some_and(|d| d.iter().any(|d| d["code"] == code))
+        });
+        params["diagnostics"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    }
+
     /// Every publish for `uri` seen so far and not yet taken.
     pub fn drain_publishes(&mut self, uri: &str) -> Vec<Value> {
+        self.drain_where("textDocument/publishDiagnostics", |params| {
+            params["uri"] == uri
+        })
+    }
+
+    /// The params of every `method` notification seen so far and not yet taken.
+    pub fn drain(&mut self, method: &str) -> Vec<Value> {
+        self.drain_where(method, |_| true)
+    }
+
+    fn drain_where(&mut self, method: &str, pred: impl Fn(&Value) -> bool) -> Vec<Value> {
         while let Ok(message) = self.messages.try_recv() {
             if message.get("method").is_some() {
                 self.backlog.push_back(message);
@@ -384,7 +425,7 @@ impl Server {
         }
         let mut taken = Vec::new();
         self.backlog.retain(|m| {
-            let hit = m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == uri;
+            let hit = m["method"] == method && pred(&m["params"]);
             if hit {
                 taken.push(m["params"].clone());
             }
@@ -424,6 +465,28 @@ impl Server {
             "textDocument/hover",
             json!({"textDocument": {"uri": uri}, "position": {"line": line, "character": character}}),
         )
+    }
+
+    /// The titles of the code actions for `range` with `diagnostics` in the context.
+    pub fn code_action_titles(
+        &mut self,
+        uri: &str,
+        range: Value,
+        diagnostics: &[Value],
+    ) -> Vec<String> {
+        let actions = self
+            .request(
+                "textDocument/codeAction",
+                json!({"textDocument": {"uri": uri}, "range": range,
+                       "context": {"diagnostics": diagnostics}}),
+            )
+            .expect("codeAction");
+        actions
+            .as_array()
+            .expect("a list of code actions")
+            .iter()
+            .map(|action| action["title"].as_str().unwrap_or_default().to_owned())
+            .collect()
     }
 
     /// shutdown + exit; returns the exit status code.

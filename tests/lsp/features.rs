@@ -67,7 +67,7 @@ fn hover_explains_the_effective_policy() {
     let value = hover_text(&mut server, uri, 9, 10);
     assert_eq!(
         value.lines().next(),
-        Some("Effective imagePullPolicy: Always (default)")
+        Some("**Effective imagePullPolicy: Always (default)**")
     );
     assert_contains(
         &value,
@@ -95,20 +95,20 @@ fn hover_explains_the_effective_policy() {
     let value = hover_text(&mut server, uri, 8, 15);
     assert_eq!(
         value.lines().next(),
-        Some("Effective imagePullPolicy: Always (default)")
+        Some("**Effective imagePullPolicy: Always (default)**")
     );
     // Past the end of the image line: clamped to its end, still the image.
     let value = hover_text(&mut server, uri, 9, 500);
     assert_eq!(
         value.lines().next(),
-        Some("Effective imagePullPolicy: Always (default)")
+        Some("**Effective imagePullPolicy: Always (default)**")
     );
 
     // An explicit value, on its key and on the value itself.
     let value = hover_text(&mut server, uri, 12, 10);
     assert_eq!(
         value.lines().next(),
-        Some("Effective imagePullPolicy: Never (explicit)")
+        Some("**Effective imagePullPolicy: Never (explicit)**")
     );
     assert_contains(
         &value,
@@ -121,7 +121,7 @@ fn hover_explains_the_effective_policy() {
     let value = hover_text(&mut server, uri, 12, 27);
     assert_eq!(
         value.lines().next(),
-        Some("Effective imagePullPolicy: Never (explicit)")
+        Some("**Effective imagePullPolicy: Never (explicit)**")
     );
     assert_contains(&value, &["`Never`: never pulls", "ErrImageNeverPull"]);
 
@@ -129,7 +129,7 @@ fn hover_explains_the_effective_policy() {
     let value = hover_text(&mut server, uri, 14, 20);
     assert_eq!(
         value.lines().next(),
-        Some("Effective imagePullPolicy: IfNotPresent (default)")
+        Some("**Effective imagePullPolicy: IfNotPresent (default)**")
     );
     assert_contains(
         &value,
@@ -145,7 +145,7 @@ fn hover_explains_the_effective_policy() {
     let value = hover_text(&mut server, uri, 17, 26);
     assert_eq!(
         value.lines().next(),
-        Some("Effective imagePullPolicy: unknown")
+        Some("**Effective imagePullPolicy: unknown**")
     );
     assert_contains(
         &value,
@@ -156,7 +156,7 @@ fn hover_explains_the_effective_policy() {
     let value = hover_text(&mut server, uri, 28, 16);
     assert_eq!(
         value.lines().next(),
-        Some("Effective imagePullPolicy: Always (default)")
+        Some("**Effective imagePullPolicy: Always (default)**")
     );
     assert_contains(
         &value,
@@ -248,7 +248,7 @@ fn fixes_for_context_diagnostics_away_from_the_cursor() {
             && a["title"]
                 .as_str()
                 .unwrap_or_default()
-                .starts_with("Insert `imagePullPolicy")),
+                .starts_with("Insert imagePullPolicy")),
         "{actions:#?}"
     );
     // Without the diagnostic in the context, nothing at column 0 is fixable.

@@ -53,6 +53,18 @@ pub(crate) fn write_base(root: &Path) {
     );
 }
 
+/// [`write_base`] and `overlays/dev`, whose `images:` entry deploys `nginx:latest`; a server
+/// on `root` and the URI of `base/deployment.yaml`.
+pub(crate) fn start_on_base_with_dev_latest(root: &Path) -> (Server, String) {
+    write_base(root);
+    write(
+        root,
+        "overlays/dev/kustomization.yaml",
+        "resources: [../../base]\nimages:\n- name: nginx\n  newTag: latest\n",
+    );
+    (start_in(root), file_uri(&root.join("base/deployment.yaml")))
+}
+
 /// Writes `charts/web/`: `Chart.yaml` (appVersion 1.16.0), `values.yaml` (nginx, empty tag,
 /// IfNotPresent) and [`TEMPLATE`].
 fn write_chart(root: &Path) {
@@ -100,7 +112,7 @@ fn hover_lists_the_image_per_overlay_and_from_helm_values() {
     server.open_and_wait(&base, BASE_DEPLOYMENT);
     let value = hover_value(&mut server, &base, 9, 16);
     assert!(
-        value.starts_with("Effective imagePullPolicy: IfNotPresent"),
+        value.starts_with("**Effective imagePullPolicy: IfNotPresent"),
         "{value}"
     );
     for part in [

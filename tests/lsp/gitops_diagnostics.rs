@@ -108,7 +108,7 @@ fn overlays_are_diagnosed_on_the_entry_and_the_base() {
             a["title"]
                 .as_str()
                 .unwrap()
-                .starts_with("Insert `imagePullPolicy: IfNotPresent`")
+                .starts_with("Insert imagePullPolicy: IfNotPresent")
         })
         .expect("the insertion is still offered");
     assert!(
@@ -147,8 +147,8 @@ fn overlays_are_diagnosed_on_the_entry_and_the_base() {
     );
     let policy_hint = hints
         .iter()
-        .find(|h| h["label"] == "imagePullPolicy: IfNotPresent")
-        .expect("the defaulted policy hint");
+        .find(|h| h["label"] == "imagePullPolicy: IfNotPresent (overlays/dev: Always)")
+        .expect("the defaulted policy hint, naming the build that deploys another one");
     assert!(policy_hint.get("textEdits").is_none(), "{policy_hint:#?}");
 
     // Pinning the overlay to a version: the base note goes away, unsaved.
@@ -220,7 +220,7 @@ fn chart_values_are_diagnosed_and_fixed_in_the_editor() {
         .iter()
         .find(|a| a["isPreferred"] == true)
         .unwrap_or_else(|| panic!("no preferred fix in {actions:#?}"));
-    assert_eq!(preferred["title"], "Change `always` to `Always`");
+    assert_eq!(preferred["title"], "Change always to Always");
     let whole = json!({"start": {"line": 0, "character": 0}, "end": {"line": 10, "character": 0}});
     let fix_all = server
         .request(
@@ -379,7 +379,7 @@ fn an_overlay_patch_that_may_set_the_image_is_named_not_guessed() {
         "{found:#?}"
     );
     let implicit = with_code(&found, "implicit-pull-policy").clone();
-    let is_insert = |a: &&Value| title(a).starts_with("Insert `imagePullPolicy: IfNotPresent`");
+    let is_insert = |a: &&Value| title(a).starts_with("Insert imagePullPolicy: IfNotPresent");
     let actions = quick_fixes_when(&mut server, &base, &implicit, |actions| {
         actions
             .iter()
@@ -391,7 +391,7 @@ fn an_overlay_patch_that_may_set_the_image_is_named_not_guessed() {
         .find(is_insert)
         .expect("the insertion is still offered");
     assert!(
-        title(insert).ends_with("the `patches` of overlays/dev may set another image"),
+        title(insert).ends_with("the patches of overlays/dev may set another image"),
         "{insert:#?}"
     );
     assert_ne!(insert["isPreferred"], true, "{insert:#?}");

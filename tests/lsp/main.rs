@@ -3,8 +3,10 @@
 
 mod client;
 mod config;
+mod editor_clients;
 mod features;
 mod gitops;
 mod gitops_diagnostics;
+mod large_files;
 mod protocol;
 mod robustness;

@@ -20,7 +20,7 @@ fn assert_still_serving(server: &mut Server, tag: &str) {
     assert!(hover["contents"]["value"]
         .as_str()
         .unwrap()
-        .starts_with("Effective imagePullPolicy"));
+        .starts_with("**Effective imagePullPolicy"));
     server.close(&uri);
 }
 
@@ -59,7 +59,7 @@ fn five_megabyte_file() {
     let hover = server.hover(uri, edit_line, 17).unwrap();
     let value = hover["contents"]["value"].as_str().unwrap();
     assert!(
-        value.starts_with("Effective imagePullPolicy: Always (explicit)"),
+        value.starts_with("**Effective imagePullPolicy: Always (explicit)"),
         "{value}"
     );
     assert!(value.contains("`busybox:1.36`"), "{value}");
@@ -223,7 +223,7 @@ fn a_panic_is_answered_with_an_error_and_the_server_goes_on() {
     assert!(hover["contents"]["value"]
         .as_str()
         .unwrap()
-        .starts_with("Effective imagePullPolicy: Always"));
+        .starts_with("**Effective imagePullPolicy: Always"));
     assert!(server.stderr().contains("panicked"), "{}", server.stderr());
     assert_eq!(server.shutdown(), Some(0));
 }

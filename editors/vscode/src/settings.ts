@@ -1,5 +1,6 @@
 // Turns the extension's settings into the server's `gitops-ls` section, which
-// has the keys of `.gitops-ls.yaml` (`rules`, `exclude`) plus `docsUrl`.
+// has the keys of `.gitops-ls.yaml` (`rules`, `exclude`) plus `docsUrl` and
+// `logLevel`.
 // The server rejects unknown keys, so client-only settings (server path,
 // trace, inlay hints) never reach it. Pure: unit-tested without VS Code.
 
@@ -7,6 +8,9 @@ export const SEVERITIES = ['error', 'warning', 'info', 'hint', 'off'] as const;
 export type Severity = (typeof SEVERITIES)[number];
 
 export const PULL_POLICIES = ['Always', 'IfNotPresent', 'Never'] as const;
+
+/** The server's `logLevel` values; `info` is its default. */
+export const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
 
 /** Every rule id, in the order of `gitops-ls rules`. */
 export const RULE_IDS = [
@@ -34,6 +38,7 @@ export interface ServerSettings {
   rules: Record<string, RuleSetting>;
   exclude: string[];
   docsUrl?: string;
+  logLevel?: (typeof LOG_LEVELS)[number];
 }
 
 /** Reads one setting below `gitops-ls.` (e.g. `rules.latest-tag`). */
@@ -101,6 +106,11 @@ export function toServerSettings(read: SettingReader): Conversion {
   const docsUrl = read('docsUrl');
   if (typeof docsUrl === 'string' && docsUrl.trim() !== '') {
     settings.docsUrl = docsUrl.trim();
+  }
+  const logLevel = read('logLevel');
+  // Sent even at its default: the server keeps its level while a message leaves it out.
+  if (typeof logLevel === 'string' && (LOG_LEVELS as readonly string[]).includes(logLevel)) {
+    settings.logLevel = logLevel as (typeof LOG_LEVELS)[number];
   }
   return { settings, problems };
 }

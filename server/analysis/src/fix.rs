@@ -39,7 +39,7 @@ pub fn set_policy(
         "Insert"
     };
     Some(Fix {
-        title: format!("{verb} `{key}: {}`", policy.as_str()),
+        title: format!("{verb} {key}: {}", policy.as_str()),
         edits: vec![edit],
         safe,
     })

@@ -3,7 +3,8 @@
 //! Settings come from `initializationOptions` and
 //! `workspace/didChangeConfiguration` (section `gitops-ls`), with the keys of
 //! `.gitops-ls.yaml` (`rules`, `exclude`) plus `docsUrl`, a link to the
-//! rules' documentation (`{rule}` is replaced by the rule id). Each document
+//! rules' documentation (`{rule}` is replaced by the rule id), and `logLevel`
+//! (see [`crate::log`]). Each document
 //! also uses the nearest `.gitops-ls.yaml` in its folder or a parent: its
 //! rules win over the editor's (the repository's policy is the one CI
 //! applies), its `exclude` patterns add to the editor's and are relative to
@@ -22,11 +23,13 @@ use tower_lsp::lsp_types::{Diagnostic, DiagnosticSeverity, NumberOrString, Posit
 
 use crate::diagnostics::plain_diagnostic;
 use crate::encoding::{to_lsp, PositionEncoding};
+use crate::log::LogLevel;
 
 /// The settings section.
 pub const SECTION: &str = "gitops-ls";
 /// Keys of the settings that only the language server reads.
 const DOCS_URL_KEY: &str = "docsUrl";
+const LOG_LEVEL_KEY: &str = "logLevel";
 const CONFIG_KEYS: [&str; 2] = ["rules", "exclude"];
 
 /// The editor's settings.
@@ -35,6 +38,9 @@ pub struct Settings {
     /// `rules` and `exclude`, as in `.gitops-ls.yaml`.
     pub config: Map<String, Value>,
     pub docs_url: Option<String>,
+    /// What the server logs to the client (`logLevel`); without it the level in force stays
+    /// (settings pulled after `initializationOptions` rarely repeat it).
+    pub log_level: Option<LogLevel>,
 }
 
 impl Settings {
@@ -46,9 +52,9 @@ impl Settings {
             Value::Object(map) if map.contains_key(SECTION) => &map[SECTION],
             Value::Object(map)
                 if !map.is_empty()
-                    && map
-                        .keys()
-                        .all(|k| CONFIG_KEYS.contains(&k.as_str()) || k == DOCS_URL_KEY) =>
+                    && map.keys().all(|k| {
+                        CONFIG_KEYS.contains(&k.as_str()) || k == DOCS_URL_KEY || k == LOG_LEVEL_KEY
+                    }) =>
             {
                 value
             }
@@ -69,11 +75,21 @@ impl Settings {
             Some(Value::String(url)) => Some(url),
             Some(other) => return Err(format!("`{DOCS_URL_KEY}` must be a string, not {other}")),
         };
+        let log_level = match map.remove(LOG_LEVEL_KEY) {
+            None | Some(Value::Null) => None,
+            Some(value) => Some(value.as_str().and_then(LogLevel::parse).ok_or_else(|| {
+                format!(
+                    "`{LOG_LEVEL_KEY}` must be one of {}, not {value}",
+                    LogLevel::NAMES.join(", ")
+                )
+            })?),
+        };
         let json = Value::Object(map.clone()).to_string();
         Config::from_yaml(&json).map_err(|error| error.message)?;
         Ok(Settings {
             config: map,
             docs_url,
+            log_level,
         })
     }
 }
@@ -126,14 +142,15 @@ impl ConfigStore {
         &self.settings
     }
 
-    /// Replaces the settings; true when they changed.
+    /// Replaces the settings; true when what the analysis uses changed (not the log level).
     pub fn set_settings(&mut self, settings: Settings) -> bool {
-        if settings == self.settings {
-            return false;
-        }
+        let changed =
+            settings.config != self.settings.config || settings.docs_url != self.settings.docs_url;
         self.settings = settings;
-        self.resolved.clear();
-        true
+        if changed {
+            self.resolved.clear();
+        }
+        changed
     }
 
     pub fn set_workspace_folders(&mut self, folders: Vec<PathBuf>) {

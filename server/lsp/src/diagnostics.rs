@@ -108,20 +108,13 @@ pub fn plain_diagnostic(range: Range, severity: DiagnosticSeverity, message: Str
     }
 }
 
-/// `textDocument/publishDiagnostics`, with params that serialize the
+/// The params of `textDocument/publishDiagnostics`, serializing the
 /// diagnostics straight from the analysis.
-pub enum Publish {}
-
 pub struct PublishParams {
     pub uri: Url,
     pub version: Option<i32>,
     pub analysis: Option<std::sync::Arc<crate::snapshot::DocAnalysis>>,
     pub diagnostics: Vec<Diagnostic>,
-}
-
-impl tower_lsp::lsp_types::notification::Notification for Publish {
-    type Params = PublishParams;
-    const METHOD: &'static str = "textDocument/publishDiagnostics";
 }
 
 impl serde::Serialize for PublishParams {
@@ -140,13 +133,5 @@ impl serde::Serialize for PublishParams {
             None => map.serialize_entry("diagnostics", &self.diagnostics)?,
         }
         map.end()
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for PublishParams {
-    fn deserialize<D: serde::Deserializer<'de>>(_: D) -> Result<Self, D::Error> {
-        Err(serde::de::Error::custom(
-            "publishDiagnostics is only sent by the server",
-        ))
     }
 }

@@ -7,9 +7,11 @@
 //! index is built, so the two reach the client in one `publishDiagnostics`.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
 
 use gitops_ls_analysis::gitops::{
-    self, AgreedImage, BaseChange, FileSource, MergedContainer, WorkspaceIndex,
+    self, AgreedImage, BaseChange, EffectiveImage, FileSource, MergedContainer, OverlayChain,
+    WorkspaceIndex,
 };
 use gitops_ls_analysis::k8s::EffectivePolicy;
 use gitops_ls_analysis::text::{LineIndex, TextRange};
@@ -21,7 +23,7 @@ use tower_lsp::lsp_types::{
 
 use crate::diagnostics::{diagnostic, lsp_range};
 use crate::encoding::PositionConverter;
-use crate::snapshot::{Chunk, DocAnalysis};
+use crate::snapshot::{Chunk, DocAnalysis, COUNTERS};
 
 /// The GitOps part of one document's analysis, positions in the whole document.
 #[derive(Debug, Default)]
@@ -39,6 +41,16 @@ pub struct GitopsLayer {
     /// In a patch file, the containers merged into one that sets a pull policy: their
     /// `implicit-pull-policy` findings (and policy hints) are set aside.
     pub merged: Vec<MergedContainer>,
+    /// What each kustomize build that includes this manifest deploys (not for chart
+    /// templates): the hover's Kustomize section reads it instead of going over the file again.
+    pub deployed: Option<DeployedImages>,
+}
+
+/// The builds that include a manifest, and the image each one deploys per container.
+#[derive(Debug, Default)]
+pub struct DeployedImages {
+    pub chains: Vec<OverlayChain>,
+    pub images: Vec<EffectiveImage>,
 }
 
 impl GitopsLayer {
@@ -97,7 +109,14 @@ pub fn compute(
         ..GitopsLayer::default()
     };
     // A manifest kustomize overlays include, or a chart template HelmReleases render.
+    COUNTERS.gitops_passes.fetch_add(1, Ordering::Relaxed);
     let (chains, images) = gitops::findings::deployed_images(index, path, &analysis.text, source);
+    if index.chart_of(path).is_none() {
+        layer.deployed = Some(DeployedImages {
+            chains: chains.clone(),
+            images: images.clone(),
+        });
+    }
     if !chains.is_empty() {
         layer.changes = gitops::findings::changes_from(index, &root, &chains, images);
         let severity = severity_of(path, gitops::findings::OVERLAY_CHANGES_POLICY);

@@ -3,11 +3,12 @@
 
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
 
 use gitops_ls_analysis::gitops::{
     chart_for_source, helm_images, post_rendered_images, ChartContext, DeployerEntry,
     DeployerEntryAt, DeployerKind, DeployerUsage, EffectiveImage, EntryRewrite, FileSource,
-    HelmImage, HelmValue, MergedContainer, OverlayChain, Unresolved, WorkspaceIndex,
+    HelmImage, HelmValue, OverlayChain, Unresolved, WorkspaceIndex,
 };
 
 use gitops_ls_analysis::image::{default_pull_policy, PullPolicy};
@@ -15,7 +16,8 @@ use gitops_ls_analysis::k8s::{ContainerRole, Defaulting, EffectivePolicy, Field,
 use gitops_ls_analysis::rules::ContainerFacts;
 use tower_lsp::lsp_types::{Hover, HoverContents, MarkupContent, MarkupKind, Position};
 
-use crate::snapshot::DocAnalysis;
+use crate::gitops_layer::GitopsLayer;
+use crate::snapshot::{DocAnalysis, COUNTERS};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Target {
@@ -25,7 +27,69 @@ enum Target {
     Name,
 }
 
-pub fn hover(analysis: &DocAnalysis, pos: Position) -> Option<Hover> {
+/// How the client shows hovers (`textDocument.hover.contentFormat`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum HoverFormat {
+    #[default]
+    Markdown,
+    /// The client did not list Markdown (eglot without markdown-mode shows it raw).
+    PlainText,
+}
+
+impl HoverFormat {
+    /// Plain text only when the client lists formats and Markdown is not among them.
+    pub fn negotiate(formats: Option<&[MarkupKind]>) -> HoverFormat {
+        match formats {
+            Some(formats) if !formats.contains(&MarkupKind::Markdown) => HoverFormat::PlainText,
+            _ => HoverFormat::Markdown,
+        }
+    }
+
+    /// A hover from its Markdown text.
+    pub fn hover(self, markdown: String, range: Option<tower_lsp::lsp_types::Range>) -> Hover {
+        let (kind, value) = match self {
+            HoverFormat::Markdown => (MarkupKind::Markdown, markdown),
+            HoverFormat::PlainText => (MarkupKind::PlainText, plain_text(&markdown)),
+        };
+        Hover {
+            contents: HoverContents::Markup(MarkupContent { kind, value }),
+            range,
+        }
+    }
+}
+
+/// The hover's Markdown without its markup: bold and code spans are the only kinds it uses
+/// (lists read the same as text).
+fn plain_text(markdown: &str) -> String {
+    markdown.replace("**", "").replace('`', "")
+}
+
+/// The hover on a container, in parts: the server puts what the builds deploy between the
+/// answer and the details.
+pub struct ContainerHover {
+    /// `**Effective imagePullPolicy: Always (default)**`.
+    pub headline: String,
+    /// Why, the parsed reference and what the kubelet does.
+    pub details: String,
+    pub range: tower_lsp::lsp_types::Range,
+}
+
+impl ContainerHover {
+    /// The answer first, then the lines per build or per values (`builds`), then the details.
+    pub fn into_hover(self, builds: Option<&str>, format: HoverFormat) -> Hover {
+        let mut value = self.headline;
+        for part in builds.into_iter().chain([self.details.as_str()]) {
+            let part = part.trim_end();
+            if !part.is_empty() {
+                value.push_str("\n\n");
+                value.push_str(part);
+            }
+        }
+        format.hover(value, Some(self.range))
+    }
+}
+
+pub fn hover(analysis: &DocAnalysis, pos: Position) -> Option<ContainerHover> {
     let offset = analysis.offset_at(pos);
     let chunk = analysis.chunk_at_offset(offset)?;
     let local = offset - chunk.range.start;
@@ -55,24 +119,18 @@ pub fn hover(analysis: &DocAnalysis, pos: Position) -> Option<Hover> {
             None
         }
     })?;
-    let value = markdown(facts, target, &field);
+    let (_, policy_key) = facts.container.role.keys();
     let span =
         field.key.start.min(field.value_range.start)..field.key.end.max(field.value_range.end);
-    Some(Hover {
-        contents: HoverContents::Markup(MarkupContent {
-            kind: MarkupKind::Markdown,
-            value,
-        }),
-        range: Some(analysis.local_range(chunk, &span)),
+    Some(ContainerHover {
+        headline: format!("**{}**", headline(policy_key, &facts.effective)),
+        details: details(facts, target, &field),
+        range: analysis.local_range(chunk, &span),
     })
 }
 
-fn markdown(facts: &ContainerFacts, target: Target, field: &Field) -> String {
-    let container = &facts.container;
-    let (_, policy_key) = container.role.keys();
+fn details(facts: &ContainerFacts, target: Target, field: &Field) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "{}", headline(policy_key, &facts.effective));
-    out.push('\n');
     if target == Target::PolicyValue {
         let written = field.text.as_deref().unwrap_or_default();
         let _ = writeln!(out, "{}\n", explain_value(written, field));
@@ -255,30 +313,22 @@ pub fn hover_target(analysis: &DocAnalysis, pos: Position) -> Option<HoverTarget
     })
 }
 
-/// Appends a Markdown section to a hover.
-pub fn append_section(hover: &mut Hover, section: &str) {
-    if let HoverContents::Markup(markup) = &mut hover.contents {
-        markup.value.push_str("\n\n");
-        markup.value.push_str(section.trim_end());
-    }
-}
-
 /// At most this many overlay lines in a hover.
 const MAX_OVERLAY_LINES: usize = 12;
 
 /// What the kustomize overlays and the Helm chart of the workspace make of the hovered
 /// container: one line per overlay build (`overlays/prod: nginx:1.27 → IfNotPresent`), and
 /// for a chart template the image and policy rendered from `values.yaml`.
-/// `merged`: the patch containers of the document's GitOps layer (see
-/// [`WorkspaceIndex::patch_containers_with_base_policy`]), already worked out for its
-/// diagnostics.
+/// `layer`: the document's GitOps layer, which already worked out for its diagnostics what
+/// each build deploys and the patch containers (see
+/// [`WorkspaceIndex::patch_containers_with_base_policy`]).
 pub fn gitops_section(
     index: &WorkspaceIndex,
     roots: &[PathBuf],
     file: &Path,
     text: &str,
     target: &HoverTarget,
-    merged: &[MergedContainer],
+    layer: Option<&GitopsLayer>,
     source: &dyn FileSource,
 ) -> Option<String> {
     let overlaps = |range: &std::ops::Range<usize>| {
@@ -286,7 +336,18 @@ pub fn gitops_section(
             && target.image_range.start < range.end.max(range.start + 1)
     };
     let mut out = String::new();
-    let (chains, images) = index.effective_images(file, text, source);
+    // The document's GitOps layer worked this out for its version (none before the index
+    // was first built).
+    let computed;
+    let (chains, images) = match layer.and_then(|layer| layer.deployed.as_ref()) {
+        Some(deployed) => (&deployed.chains, &deployed.images),
+        None => {
+            COUNTERS.gitops_passes.fetch_add(1, Ordering::Relaxed);
+            computed = index.effective_images(file, text, source);
+            (&computed.0, &computed.1)
+        }
+    };
+    let merged = layer.map_or(&[][..], |layer| &layer.merged);
     let lines: Vec<String> = images
         .iter()
         .filter(|image| overlaps(&image.image_range))

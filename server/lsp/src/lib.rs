@@ -10,10 +10,12 @@
 //!   [`inlay_hints`], [`completion`], [`symbols`];
 //! - [`gitops_index`] and [`gitops_layer`]: the workspace index of kustomizations, Argo CD /
 //!   Flux objects and charts, and what it adds to a document's diagnostics and hints;
-//! - [`panic_guard`]: a panicking handler is answered with an error.
+//! - [`panic_guard`]: a panicking handler is answered with an error;
+//! - [`output`]: stdout, shared with tower-lsp, for the messages serialized here;
+//! - [`log`]: `window/logMessage` and the `logLevel` setting.
 //!
-//! stdout carries only protocol messages; logs go to stderr and to
-//! `window/logMessage`.
+//! stdout carries only protocol messages; logs go to `window/logMessage`,
+//! errors also to stderr.
 
 pub mod code_actions;
 pub mod completion;
@@ -25,6 +27,8 @@ pub mod gitops_index;
 pub mod gitops_layer;
 pub mod hover;
 pub mod inlay_hints;
+pub mod log;
+pub mod output;
 pub mod panic_guard;
 pub mod server;
 pub mod snapshot;
@@ -45,12 +49,15 @@ pub fn run_stdio() -> std::io::Result<()> {
         .enable_all()
         .build()?;
     let shutdown_seen = runtime.block_on(async {
-        let (service, socket) = server::build_service();
+        let (output, tower_output) = output::Output::new(std::io::stdout());
+        let (service, socket) = server::build_service(output);
         let client = service.inner().client().clone();
+        let direct = service.inner().direct_answers();
+        let service = output::DirectAnswers::new(service, direct);
         let service = panic_guard::CatchPanic::new(service, client);
         let shutdown_seen = service.shutdown_seen.clone();
         let exited = service.exited.clone();
-        let server = Server::new(tokio::io::stdin(), tokio::io::stdout(), socket);
+        let server = Server::new(tokio::io::stdin(), tower_output, socket);
         tokio::select! {
             () = server.serve(service) => {}
             () = exited.notified() => {}
@@ -82,5 +89,17 @@ fn return_freed_memory() {
             libc::mallopt(libc::M_MMAP_THRESHOLD, THRESHOLD);
             libc::mallopt(libc::M_TRIM_THRESHOLD, THRESHOLD);
         }
+    }
+}
+
+/// Gives the memory freed inside the heap back to the system. Analysing a large file
+/// allocates and frees many small blocks on several threads (parser events, scratch
+/// vectors); what stays in use is scattered among them, so the heap cannot shrink from its
+/// top and the freed pages would count as resident until the next analysis reuses them.
+pub fn release_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only returns free pages of the allocator's heaps to the system.
+    unsafe {
+        libc::malloc_trim(0);
     }
 }

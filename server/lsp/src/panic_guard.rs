@@ -1,6 +1,10 @@
 //! A panic in one request or notification handler is caught, logged and
 //! answered with an error; the server keeps serving.
 //!
+//! This service also reads `"params": null` as no params: Emacs eglot sends
+//! `shutdown` that way, which JSON-RPC allows for a method without
+//! parameters, and tower-lsp would answer it with "Unexpected params: null".
+//!
 //! tower-lsp polls every handler future inside its serve loop, so an
 //! uncaught panic there would end the whole server. This service sits
 //! between the transport and tower-lsp's service and catches it.
@@ -55,6 +59,7 @@ where
     }
 
     fn call(&mut self, request: Request) -> Self::Future {
+        let request = null_params_as_none(request);
         let id = request.id().cloned();
         let method = request.method().to_owned();
         if method == "shutdown" {
@@ -83,6 +88,19 @@ where
             }
         }
         .boxed()
+    }
+}
+
+/// The request without its `params` when they are `null`.
+fn null_params_as_none(request: Request) -> Request {
+    if request.params() != Some(&serde_json::Value::Null) {
+        return request;
+    }
+    let (method, id, _) = request.into_parts();
+    let builder = Request::build(method);
+    match id {
+        Some(id) => builder.id(id).finish(),
+        None => builder.finish(),
     }
 }
 

@@ -17,8 +17,9 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::Duration;
 
+use futures::future::{BoxFuture, FutureExt};
 use serde_json::Value;
-use tower_lsp::jsonrpc::{Error, ErrorCode, Result};
+use tower_lsp::jsonrpc::{Error, ErrorCode, Id, Request, Result};
 use tower_lsp::lsp_types::notification::Notification;
 use tower_lsp::lsp_types::*;
 use tower_lsp::{Client, LanguageServer, LspService};
@@ -26,17 +27,26 @@ use tower_lsp::{Client, LanguageServer, LspService};
 use crate::code_actions::{self, FIX_ALL_KIND};
 use crate::completion::{self, LineContext};
 use crate::config::{is_config_file, ConfigStore, Settings, SECTION};
-use crate::diagnostics::{Publish, PublishParams};
+use crate::diagnostics::PublishParams;
 use crate::documents::{Document, Documents};
 use crate::encoding::PositionEncoding;
 use crate::gitops_index::{is_indexed_file, DocumentFirst, GitopsIndex, OpenFirst};
 use crate::gitops_layer::{self, GitopsLayer};
+use crate::hover::HoverFormat;
+use crate::log::{LogLevel, Logger};
+use crate::output::Output;
 use crate::snapshot::{self, DocAnalysis, DocKind, Job};
 use crate::{hover, inlay_hints, symbols};
 use gitops_ls_analysis::gitops::{is_kustomization_file_name, may_declare_deployer};
 
+/// After analysing a text this large, the memory the analysis freed is given back.
+const RELEASE_MEMORY_AFTER: usize = 1024 * 1024;
+
 /// How long a request waits for the analysis of its document version.
 const ANALYSIS_WAIT: Duration = Duration::from_secs(60);
+
+/// The custom request that answers [`Backend::stats`].
+pub const STATS_METHOD: &str = "gitops-ls/stats";
 
 /// Set (to a marker string) only by the end-to-end tests: a request
 /// `gitops-ls/testPanic` panics, and so does the analysis of any YAML
@@ -64,6 +74,7 @@ struct ClientFlags {
     resolve_edits: bool,
     pull_configuration: bool,
     watch_files_dynamically: bool,
+    hover_format: HoverFormat,
 }
 
 pub struct Backend {
@@ -83,6 +94,9 @@ enum LayerInput {
 
 struct Inner {
     client: Client,
+    /// stdout, for the messages not sent through tower-lsp (see [`crate::output`]).
+    output: Output,
+    logger: Logger,
     documents: Documents,
     config: Mutex<ConfigStore>,
     flags: OnceLock<ClientFlags>,
@@ -102,9 +116,11 @@ struct Inner {
     gitops_building: AtomicBool,
 }
 
-pub fn build_service() -> (LspService<Backend>, tower_lsp::ClientSocket) {
+pub fn build_service(output: Output) -> (LspService<Backend>, tower_lsp::ClientSocket) {
     let builder = LspService::build(|client| Backend {
         inner: Arc::new(Inner {
+            logger: Logger::new(output.clone()),
+            output,
             client,
             documents: Documents::default(),
             config: Mutex::new(ConfigStore::default()),
@@ -117,6 +133,7 @@ pub fn build_service() -> (LspService<Backend>, tower_lsp::ClientSocket) {
             gitops_building: AtomicBool::new(false),
         }),
     });
+    let builder = builder.custom_method(STATS_METHOD, Backend::stats);
     let builder = if test_panic_marker().is_some() {
         builder.custom_method("gitops-ls/testPanic", Backend::test_panic)
     } else {
@@ -136,6 +153,36 @@ impl Backend {
         self.inner.client()
     }
 
+    /// The requests answered through [`Output`] rather than tower-lsp, for
+    /// [`crate::output::DirectAnswers`]: `textDocument/documentSymbol`.
+    pub fn direct_answers(
+        &self,
+    ) -> impl FnMut(Request) -> std::result::Result<BoxFuture<'static, ()>, Request> + Send {
+        let inner = self.inner.clone();
+        move |incoming: Request| {
+            if incoming.method() != <request::DocumentSymbolRequest as request::Request>::METHOD {
+                return Err(incoming);
+            }
+            let (_, id, params) = incoming.into_parts();
+            let Some(id) = id else {
+                // A notification by that name: nothing to answer.
+                return Ok(futures::future::ready(()).boxed());
+            };
+            Ok(inner.clone().answer_document_symbols(id, params).boxed())
+        }
+    }
+
+    /// `gitops-ls/stats`: how much analysis work the server has done, so that a test (or a
+    /// curious user) can check that requests reuse the analysis of the current version.
+    async fn stats(&self) -> Result<Value> {
+        let counters = &snapshot::COUNTERS;
+        Ok(serde_json::json!({
+            "analyses": counters.analyses.load(Ordering::Relaxed),
+            "yamlDocumentsAnalysed": counters.yaml_documents.load(Ordering::Relaxed),
+            "gitopsPasses": counters.gitops_passes.load(Ordering::Relaxed),
+        }))
+    }
+
     async fn test_panic(&self, _params: Value) -> Result<Value> {
         panic!("test panic requested");
     }
@@ -150,11 +197,9 @@ impl Inner {
         self.flags.get().copied().unwrap_or_default()
     }
 
-    /// Logs to stderr and, without waiting, to the client.
-    fn log(&self, level: MessageType, message: String) {
-        eprintln!("gitops-ls: {message}");
-        let client = self.client.clone();
-        tokio::spawn(async move { client.log_message(level, message).await });
+    /// Logs to the client without waiting (errors also to stderr).
+    fn log(&self, level: LogLevel, message: String) {
+        self.logger.log(level, message);
     }
 
     /// Starts the analysis task of a document unless one is running (it
@@ -168,6 +213,18 @@ impl Inner {
         let uri = uri.clone();
         let epoch = doc.epoch;
         tokio::spawn(async move { inner.analysis_loop(uri, epoch).await });
+    }
+
+    /// The other open documents' GitOps layers (and their hovers) read the unsaved text of an
+    /// open kustomization: they are analysed again when it opens or changes.
+    fn kustomization_text_changed(self: &Arc<Self>, uri: &Url) {
+        let is_kustomization = uri
+            .path_segments()
+            .and_then(|mut segments| segments.next_back())
+            .is_some_and(is_kustomization_file_name);
+        if is_kustomization {
+            self.schedule_all_but(Some(uri));
+        }
     }
 
     /// Re-analyses every open document (the configuration changed).
@@ -257,6 +314,9 @@ impl Inner {
                     if let Some(input) = &layer_input {
                         analysis.gitops = layer_inner.gitops_layer(&layer_uri, &analysis, input);
                     }
+                    if analysis.text.len() >= RELEASE_MEMORY_AFTER {
+                        crate::release_freed_memory();
+                    }
                     analysis
                 }))
                 .map_err(|panic| snapshot::panic_message(&panic))
@@ -298,14 +358,23 @@ impl Inner {
                     }
                 };
                 if current && !unchanged {
-                    self.client
-                        .send_notification::<Publish>(PublishParams {
-                            uri: uri.clone(),
-                            version: Some(analysis.version),
-                            analysis: Some(analysis.clone()),
-                            diagnostics: Vec::new(),
-                        })
-                        .await;
+                    if self.logger.enabled(LogLevel::Debug) {
+                        // Before the diagnostics it describes.
+                        self.log(LogLevel::Debug, format!(
+                            "{uri} v{version}: analysed {} YAML documents ({} reused) in {:.1} ms, {} diagnostics",
+                            analysis.chunks.len(),
+                            analysis.reused,
+                            analysed.as_secs_f64() * 1000.0,
+                            analysis.diagnostic_count(),
+                        ));
+                    }
+                    self.publish(PublishParams {
+                        uri: uri.clone(),
+                        version: Some(analysis.version),
+                        analysis: Some(analysis.clone()),
+                        diagnostics: Vec::new(),
+                    })
+                    .await;
                 }
                 if timing_enabled() {
                     eprintln!(
@@ -347,7 +416,7 @@ impl Inner {
         message: String,
     ) -> DocAnalysis {
         self.log(
-            MessageType::ERROR,
+            LogLevel::Error,
             format!("the analysis of {uri} failed: {message}"),
         );
         snapshot::failed(version, revision, self.flags().encoding, config, &message)
@@ -370,14 +439,55 @@ impl Inner {
             let diagnostics = lock(&self.config).file_diagnostics(&path, encoding);
             if !diagnostics.is_empty() {
                 self.log(
-                    MessageType::WARNING,
+                    LogLevel::Warn,
                     format!("{}: {}", path.display(), diagnostics[0].message),
                 );
             }
             let _publishing = self.publish_lock.lock().await;
-            self.client
-                .publish_diagnostics(uri, diagnostics, None)
-                .await;
+            self.publish(PublishParams {
+                uri,
+                version: None,
+                analysis: None,
+                diagnostics,
+            })
+            .await;
+        }
+    }
+
+    /// Publishes diagnostics (callers hold `publish_lock`), serialized off the async runtime:
+    /// for a large file that takes a while.
+    async fn publish(&self, params: PublishParams) {
+        let output = self.output.clone();
+        let sent = tokio::task::spawn_blocking(move || {
+            output.notify("textDocument/publishDiagnostics", &params);
+        })
+        .await;
+        if sent.is_err() {
+            self.log(LogLevel::Error, "publishing diagnostics failed".to_owned());
+        }
+    }
+
+    /// Answers `textDocument/documentSymbol` through [`Output`]: the symbols of a large file
+    /// are serialized from the chunks, not through a `serde_json::Value` of the whole list.
+    async fn answer_document_symbols(self: Arc<Self>, id: Id, params: Option<Value>) {
+        let params = params.map(serde_json::from_value::<DocumentSymbolParams>);
+        let answer = match params {
+            Some(Ok(params)) => self.current_analysis(&params.text_document.uri).await,
+            Some(Err(error)) => Err(Error::invalid_params(error.to_string())),
+            None => Err(Error::invalid_params("Missing params")),
+        };
+        let output = self.output.clone();
+        let sent = tokio::task::spawn_blocking(move || match answer {
+            Ok(Some(analysis)) => output.respond(&id, &symbols::DocumentSymbols(&analysis)),
+            Ok(None) => output.respond(&id, &Value::Null),
+            Err(error) => output.respond_error(&id, &error),
+        })
+        .await;
+        if sent.is_err() {
+            self.log(
+                LogLevel::Error,
+                "answering documentSymbol failed".to_owned(),
+            );
         }
     }
 
@@ -388,7 +498,7 @@ impl Inner {
             let docs = self.documents.lock();
             let Some(doc) = docs.get(uri) else {
                 self.log(
-                    MessageType::WARNING,
+                    LogLevel::Warn,
                     format!("request for a document that is not open: {uri}"),
                 );
                 return Ok(None);
@@ -425,16 +535,19 @@ impl Inner {
         self.settings_generation.fetch_add(1, Ordering::SeqCst);
         match Settings::from_value(value) {
             Ok(settings) => {
+                if let Some(level) = settings.log_level {
+                    self.logger.set_level(level);
+                }
                 let changed = lock(&self.config).set_settings(settings);
                 if changed {
-                    self.log(MessageType::INFO, "settings changed".to_owned());
+                    self.log(LogLevel::Info, "settings changed".to_owned());
                     self.schedule_all();
                 }
             }
             Err(message) => {
                 let text =
                     format!("invalid `{SECTION}` settings, keeping the previous ones: {message}");
-                self.log(MessageType::ERROR, text.clone());
+                self.log(LogLevel::Error, text.clone());
                 let client = self.client.clone();
                 tokio::spawn(async move { client.show_message(MessageType::ERROR, text).await });
             }
@@ -458,7 +571,7 @@ impl Inner {
                 self.apply_settings(&wrapped);
             }
             Err(error) => self.log(
-                MessageType::WARNING,
+                LogLevel::Warn,
                 format!("workspace/configuration failed: {error}"),
             ),
         }
@@ -496,7 +609,10 @@ impl Inner {
             .await;
             match refreshed {
                 Ok(Ok(())) => inner.schedule_all(),
-                _ => eprintln!("gitops-ls: updating the kustomize/Helm index panicked"),
+                _ => inner.log(
+                    LogLevel::Error,
+                    "updating the kustomize/Helm index panicked".to_owned(),
+                ),
             }
         });
     }
@@ -572,7 +688,10 @@ impl Inner {
             inner.gitops_building.store(false, Ordering::SeqCst);
             match built {
                 Ok(Ok(())) => inner.schedule_all(),
-                _ => eprintln!("gitops-ls: building the kustomize/Helm index panicked"),
+                _ => inner.log(
+                    LogLevel::Error,
+                    "building the kustomize/Helm index panicked".to_owned(),
+                ),
             }
         });
     }
@@ -600,17 +719,13 @@ impl Inner {
             inner
                 .gitops
                 .with_index(&roots, &source, |index| {
-                    let merged = analysis
-                        .gitops
-                        .as_ref()
-                        .map_or(&[][..], |layer| &layer.merged);
                     hover::gitops_section(
                         index,
                         &roots,
                         &path,
                         &analysis.text,
                         &target,
-                        merged,
+                        analysis.gitops.as_ref(),
                         &source,
                     )
                 })
@@ -646,6 +761,7 @@ impl Inner {
         });
         let inner = self.clone();
         let analysis = analysis.clone();
+        let format = self.flags().hover_format;
         blocking(move || {
             let offset = analysis.offset_at(position);
             let text = &analysis.text;
@@ -663,16 +779,11 @@ impl Inner {
                     }
                 })
                 .flatten()?;
-            Some(Hover {
-                contents: HoverContents::Markup(MarkupContent {
-                    kind: MarkupKind::Markdown,
-                    value,
-                }),
-                range: Some(Range::new(
-                    analysis.position_at(range.start),
-                    analysis.position_at(range.end),
-                )),
-            })
+            let range = Range::new(
+                analysis.position_at(range.start),
+                analysis.position_at(range.end),
+            );
+            Some(format.hover(value, Some(range)))
         })
         .await
     }
@@ -689,7 +800,7 @@ impl Inner {
             store.take_changed_reports()
         };
         for path in &paths {
-            self.log(MessageType::INFO, format!("reloaded {}", path.display()));
+            self.log(LogLevel::Info, format!("reloaded {}", path.display()));
         }
         let inner = self.clone();
         tokio::spawn(async move { inner.publish_config_reports(reports).await });
@@ -772,14 +883,22 @@ impl LanguageServer for Backend {
                 .and_then(|w| w.did_change_watched_files.as_ref())
                 .and_then(|w| w.dynamic_registration)
                 .unwrap_or(false),
+            hover_format: HoverFormat::negotiate(
+                caps.text_document
+                    .as_ref()
+                    .and_then(|t| t.hover.as_ref())
+                    .and_then(|h| h.content_format.as_deref()),
+            ),
         };
         let _ = self.inner.flags.set(flags);
         lock(&self.inner.config).set_workspace_folders(workspace_folder_paths(&params));
         if let Some(options) = &params.initialization_options {
             let outcome = Settings::from_value(options).map(|settings| {
-                let given = settings != Settings::default();
-                lock(&self.inner.config).set_settings(settings);
-                given
+                if let Some(level) = settings.log_level {
+                    self.inner.logger.set_level(level);
+                }
+                // A log level alone is no reason not to ask for the rules.
+                lock(&self.inner.config).set_settings(settings)
             });
             *lock(&self.inner.init_settings) = Some(outcome);
         }
@@ -831,7 +950,7 @@ impl LanguageServer for Backend {
         let flags = inner.flags();
         let init_settings = lock(&inner.init_settings).take();
         inner.log(
-            MessageType::INFO,
+            LogLevel::Info,
             format!(
                 "gitops-ls {} ready (positions in {})",
                 env!("CARGO_PKG_VERSION"),
@@ -841,7 +960,7 @@ impl LanguageServer for Backend {
         if let Some(Err(message)) = &init_settings {
             let text =
                 format!("invalid `{SECTION}` initializationOptions, using the defaults: {message}");
-            inner.log(MessageType::ERROR, text.clone());
+            inner.log(LogLevel::Error, text.clone());
             inner.client.show_message(MessageType::ERROR, text).await;
         }
         if flags.watch_files_dynamically {
@@ -868,7 +987,7 @@ impl LanguageServer for Backend {
             tokio::spawn(async move {
                 if let Err(error) = inner.client.register_capability(vec![registration]).await {
                     inner.log(
-                        MessageType::WARNING,
+                        LogLevel::Warn,
                         format!("could not register the config file watcher: {error}"),
                     );
                 }
@@ -882,7 +1001,8 @@ impl LanguageServer for Backend {
     }
 
     async fn shutdown(&self) -> Result<()> {
-        eprintln!("gitops-ls: shutdown requested");
+        self.inner
+            .log(LogLevel::Debug, "shutdown requested".to_owned());
         Ok(())
     }
 
@@ -898,6 +1018,9 @@ impl LanguageServer for Backend {
             .insert_entry(doc)
             .into_mut();
         inner.schedule(&document.uri, doc);
+        drop(docs);
+        // Its text may differ from the disk's.
+        inner.kustomization_text_changed(&document.uri);
     }
 
     async fn did_change(&self, params: DidChangeTextDocumentParams) {
@@ -909,28 +1032,24 @@ impl LanguageServer for Backend {
         let Some(doc) = docs.get_mut(&uri) else {
             drop(docs);
             inner.log(
-                MessageType::WARNING,
+                LogLevel::Warn,
                 format!("didChange for a document that is not open: {uri}"),
             );
             return;
         };
         if version <= doc.version {
-            eprintln!(
-                "gitops-ls: {uri}: version {version} after {}; applying it anyway",
-                doc.version
+            inner.log(
+                LogLevel::Warn,
+                format!(
+                    "{uri}: version {version} after {}; applying it anyway",
+                    doc.version
+                ),
             );
         }
         doc.apply_changes(params.content_changes, version, inner.flags().encoding);
         inner.schedule(&uri, doc);
         drop(docs);
-        // The other open documents' GitOps layers read this kustomization's unsaved edits.
-        let is_kustomization = uri
-            .path_segments()
-            .and_then(|mut segments| segments.next_back())
-            .is_some_and(is_kustomization_file_name);
-        if is_kustomization {
-            inner.schedule_all_but(Some(&uri));
-        }
+        inner.kustomization_text_changed(&uri);
     }
 
     async fn did_save(&self, params: DidSaveTextDocumentParams) {
@@ -966,8 +1085,12 @@ impl LanguageServer for Backend {
         let _publishing = inner.publish_lock.lock().await;
         if !inner.documents.lock().contains_key(&uri) {
             inner
-                .client
-                .publish_diagnostics(uri, diagnostics, None)
+                .publish(PublishParams {
+                    uri,
+                    version: None,
+                    analysis: None,
+                    diagnostics,
+                })
                 .await;
         }
     }
@@ -1022,20 +1145,18 @@ impl LanguageServer for Backend {
         let Some(analysis) = self.inner.current_analysis(&uri).await? else {
             return Ok(None);
         };
-        let Some(mut found) = hover::hover(&analysis, position.position) else {
+        let Some(found) = hover::hover(&analysis, position.position) else {
             return Ok(self
                 .inner
                 .images_entry_hover(&uri, &analysis, position.position)
                 .await);
         };
-        let section = self
+        let builds = self
             .inner
             .gitops_hover(&uri, &analysis, position.position)
             .await;
-        if let Some(section) = section {
-            hover::append_section(&mut found, &section);
-        }
-        Ok(Some(found))
+        let format = self.inner.flags().hover_format;
+        Ok(Some(found.into_hover(builds.as_deref(), format)))
     }
 
     async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
@@ -1089,22 +1210,6 @@ impl LanguageServer for Backend {
             return Ok(None);
         };
         Ok(Some(inlay_hints::inlay_hints(&analysis, params.range)))
-    }
-
-    async fn document_symbol(
-        &self,
-        params: DocumentSymbolParams,
-    ) -> Result<Option<DocumentSymbolResponse>> {
-        let Some(analysis) = self
-            .inner
-            .current_analysis(&params.text_document.uri)
-            .await?
-        else {
-            return Ok(None);
-        };
-        Ok(Some(DocumentSymbolResponse::Nested(
-            symbols::document_symbols(&analysis),
-        )))
     }
 
     async fn completion(&self, params: CompletionParams) -> Result<Option<CompletionResponse>> {

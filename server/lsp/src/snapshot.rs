@@ -8,15 +8,14 @@
 //! in the file is the chunk's first line plus the local position.
 //!
 //! What every request needs is kept per chunk: line starts, findings (with
-//! their fixes), diagnostics, inlay hints and symbols. The YAML tree and the
-//! container facts, which take most of the memory, are kept for small files
-//! only; for a large one they are rebuilt for the few chunks a hover or a
-//! code action touches, and only the last few of those are kept.
+//! their fixes), diagnostics, and the YAML tree with the container facts, from
+//! which hovers, completion, inlay hints, symbols and ignore comments are
+//! read. No request analyses a document again, whatever the size of the file.
 
-use std::collections::VecDeque;
 use std::ops::Range as TextRange;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 use gitops_ls_analysis::gitops;
 use gitops_ls_analysis::text::LineIndex;
@@ -25,23 +24,16 @@ use gitops_ls_analysis::{analyze, Analysis, Finding, MAX_FILE_BYTES};
 use ropey::Rope;
 use serde::ser::{Serialize, SerializeSeq, Serializer};
 use tower_lsp::lsp_types::{
-    Diagnostic, DiagnosticRelatedInformation, DiagnosticSeverity, DocumentSymbol, InlayHint,
-    Position, Range, Url,
+    Diagnostic, DiagnosticRelatedInformation, DiagnosticSeverity, Position, Range, Url,
 };
 
 use crate::config::{validate_config_text, ResolvedConfig};
 use crate::diagnostics::{chunk_diagnostics, plain_diagnostic};
 use crate::encoding::{from_lsp, to_lsp, PositionConverter, PositionEncoding};
 use crate::gitops_layer::GitopsLayer;
-use crate::inlay_hints::chunk_hints;
-use crate::symbols::chunk_symbols;
 
 /// Files with more bytes than this are analysed on several threads.
 const PARALLEL_THRESHOLD: usize = 256 * 1024;
-/// Up to this size, the YAML trees of a file are kept after its analysis.
-const KEEP_TREES_THRESHOLD: usize = 256 * 1024;
-/// Trees rebuilt on demand in a large file that are kept.
-const REBUILT_TREES_KEPT: usize = 16;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DocKind {
@@ -75,13 +67,9 @@ pub struct ChunkData {
     pub lines: LineIndex,
     pub findings: Vec<Finding>,
     pub diagnostics: Vec<Diagnostic>,
-    pub hints: Vec<InlayHint>,
-    pub symbols: Vec<DocumentSymbol>,
-    /// The analysis panicked: there is no tree to rebuild.
-    failed: bool,
-    /// The analysis (tree and containers), when kept or rebuilt. Its
+    /// The analysis (tree and containers; empty when it panicked). Its
     /// `findings` and `lines` were moved out into the fields above.
-    tree: Mutex<Option<Arc<Analysis>>>,
+    tree: Arc<Analysis>,
 }
 
 /// One YAML document of the file.
@@ -108,14 +96,6 @@ pub struct DocAnalysis {
     pub gitops: Option<GitopsLayer>,
     /// How many chunks were taken over from the previous analysis.
     pub reused: usize,
-    /// Chunks whose tree was rebuilt on demand, oldest first.
-    rebuilt: Mutex<VecDeque<Weak<ChunkData>>>,
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 impl DocAnalysis {
@@ -194,37 +174,10 @@ impl DocAnalysis {
             .filter(move |chunk| chunk.range.start <= end && start <= chunk.range.end)
     }
 
-    /// The analysis of a chunk with its tree and containers (rebuilt when
-    /// it was not kept). Its `findings` and `lines` are empty: use the
-    /// chunk's.
+    /// The analysis of a chunk with its tree and containers. Its `findings`
+    /// and `lines` are empty: use the chunk's.
     pub fn tree(&self, chunk: &Chunk) -> Arc<Analysis> {
-        let mut slot = lock(&chunk.data.tree);
-        if let Some(tree) = slot.as_ref() {
-            return tree.clone();
-        }
-        let text = self.chunk_text(chunk);
-        let tree = if chunk.data.failed {
-            Arc::new(empty_analysis())
-        } else {
-            match catch_unwind(AssertUnwindSafe(|| analyze(text, &self.config.config))) {
-                Ok(mut analysis) => {
-                    analysis.findings = Vec::new();
-                    analysis.lines = LineIndex::new("");
-                    Arc::new(analysis)
-                }
-                Err(_) => Arc::new(empty_analysis()),
-            }
-        };
-        *slot = Some(tree.clone());
-        drop(slot);
-        let mut rebuilt = lock(&self.rebuilt);
-        rebuilt.push_back(Arc::downgrade(&chunk.data));
-        while rebuilt.len() > REBUILT_TREES_KEPT {
-            if let Some(evicted) = rebuilt.pop_front().and_then(|weak| weak.upgrade()) {
-                *lock(&evicted.tree) = None;
-            }
-        }
-        tree
+        chunk.data.tree.clone()
     }
 
     /// Every diagnostic, in file positions (tests; publishing serializes
@@ -407,14 +360,27 @@ impl Serialize for Shifted<'_> {
     }
 }
 
+/// How much analysis the process has done (the `gitops-ls/stats` request): requests on a
+/// version reuse its analysis, so only new versions add to these.
+pub struct Counters {
+    /// Document versions analysed ([`run`]).
+    pub analyses: AtomicU64,
+    /// YAML documents analysed.
+    pub yaml_documents: AtomicU64,
+    /// Whole-file passes that work out what the kustomize builds deploy.
+    pub gitops_passes: AtomicU64,
+}
+
+pub static COUNTERS: Counters = Counters {
+    analyses: AtomicU64::new(0),
+    yaml_documents: AtomicU64::new(0),
+    gitops_passes: AtomicU64::new(0),
+};
+
 /// Runs a job: the whole analysis of one document version.
 pub fn run(job: Job) -> DocAnalysis {
+    COUNTERS.analyses.fetch_add(1, Ordering::Relaxed);
     let text: Arc<str> = Arc::from(job.rope.to_string());
-    let rebuilt = job
-        .previous
-        .as_ref()
-        .map(|prev| lock(&prev.rebuilt).clone())
-        .unwrap_or_default();
     let mut result = DocAnalysis {
         version: job.version,
         revision: job.revision,
@@ -426,7 +392,6 @@ pub fn run(job: Job) -> DocAnalysis {
         extra_diagnostics: Vec::new(),
         gitops: None,
         reused: 0,
-        rebuilt: Mutex::new(rebuilt),
     };
     match job.kind {
         DocKind::Excluded | DocKind::TooLarge | DocKind::Failed => {}
@@ -483,7 +448,6 @@ pub fn failed(
         )],
         reused: 0,
         gitops: None,
-        rebuilt: Mutex::new(VecDeque::new()),
     }
 }
 
@@ -540,7 +504,6 @@ fn analyze_chunks(
         reused = head + tail;
     }
 
-    let keep_trees = text.len() <= KEEP_TREES_THRESHOLD;
     let todo: Vec<usize> = (0..ranges.len()).filter(|&i| slots[i].is_none()).collect();
     let todo_bytes: usize = todo.iter().map(|&i| ranges[i].len()).sum();
     let threads = if todo_bytes >= PARALLEL_THRESHOLD {
@@ -555,10 +518,7 @@ fn analyze_chunks(
             .iter()
             .map(|&i| {
                 let chunk_text = &text[ranges[i].clone()];
-                (
-                    i,
-                    Arc::new(analyze_one(chunk_text, config, encoding, uri, keep_trees)),
-                )
+                (i, Arc::new(analyze_one(chunk_text, config, encoding, uri)))
             })
             .collect()
     };
@@ -604,13 +564,7 @@ fn analyze_chunks(
     for (range, slot) in ranges.into_iter().zip(slots) {
         let data = slot.unwrap_or_else(|| {
             // Unreachable: every slot was filled above.
-            Arc::new(analyze_one(
-                &text[range.clone()],
-                config,
-                encoding,
-                uri,
-                keep_trees,
-            ))
+            Arc::new(analyze_one(&text[range.clone()], config, encoding, uri))
         });
         let lines_in_chunk = data.lines.line_count() as u32 - 1;
         chunks.push(Chunk {
@@ -644,8 +598,8 @@ fn analyze_one(
     config: &ResolvedConfig,
     encoding: PositionEncoding,
     uri: Option<&Url>,
-    keep_tree: bool,
 ) -> ChunkData {
+    COUNTERS.yaml_documents.fetch_add(1, Ordering::Relaxed);
     let outcome = catch_unwind(AssertUnwindSafe(|| {
         if let Some(marker) = crate::server::test_panic_marker() {
             if text.contains(marker) {
@@ -657,16 +611,11 @@ fn analyze_one(
         let findings = std::mem::take(&mut analysis.findings);
         let docs_url = config.docs_url.as_deref();
         let diagnostics = chunk_diagnostics(text, &lines, &findings, encoding, docs_url, uri);
-        let hints = chunk_hints(text, &analysis, &lines, encoding);
-        let symbols = chunk_symbols(text, &analysis, &lines, encoding);
         ChunkData {
             lines,
             findings,
             diagnostics,
-            hints,
-            symbols,
-            failed: false,
-            tree: Mutex::new(keep_tree.then(|| Arc::new(analysis))),
+            tree: Arc::new(analysis),
         }
     }));
     outcome.unwrap_or_else(|panic| {
@@ -681,10 +630,7 @@ fn analyze_one(
             lines: LineIndex::new(text),
             findings: Vec::new(),
             diagnostics: vec![diagnostic],
-            hints: Vec::new(),
-            symbols: Vec::new(),
-            failed: true,
-            tree: Mutex::new(None),
+            tree: Arc::new(empty_analysis()),
         }
     })
 }
@@ -855,15 +801,5 @@ mod tests {
         assert_eq!(end, MULTI.len());
         let line_end = analysis.offset_at(Position::new(0, 9999));
         assert_eq!(line_end, MULTI.find('\n').unwrap());
-    }
-
-    #[test]
-    fn trees_are_rebuilt_on_demand() {
-        let analysis = run(job(MULTI, None));
-        let chunk = &analysis.chunks[0];
-        *lock(&chunk.data.tree) = None;
-        let tree = analysis.tree(chunk);
-        assert_eq!(tree.containers.len(), 1);
-        assert!(Arc::ptr_eq(&tree, &analysis.tree(chunk)));
     }
 }

@@ -3,6 +3,7 @@
 
 use gitops_ls_analysis::rules::ContainerFacts;
 use gitops_ls_analysis::yaml::{Document, NodeId};
+use serde::ser::{Serialize, SerializeSeq, Serializer};
 use tower_lsp::lsp_types::{DocumentSymbol, SymbolKind};
 
 use gitops_ls_analysis::text::LineIndex;
@@ -15,24 +16,31 @@ use std::cell::RefCell;
 use crate::encoding::PositionConverter;
 use crate::snapshot::{shift_range, DocAnalysis};
 
-/// Every object of the file, in file positions.
-pub fn document_symbols(analysis: &DocAnalysis) -> Vec<DocumentSymbol> {
-    fn shift(symbol: &mut DocumentSymbol, by: u32) {
-        symbol.range = shift_range(symbol.range, by);
-        symbol.selection_range = shift_range(symbol.selection_range, by);
-        for child in symbol.children.iter_mut().flatten() {
-            shift(child, by);
+/// Every object of the file, in file positions, serialized one by one from the trees of
+/// the chunks (no list of the whole file is built).
+pub struct DocumentSymbols<'a>(pub &'a DocAnalysis);
+
+impl Serialize for DocumentSymbols<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        fn shift(symbol: &mut DocumentSymbol, by: u32) {
+            symbol.range = shift_range(symbol.range, by);
+            symbol.selection_range = shift_range(symbol.selection_range, by);
+            for child in symbol.children.iter_mut().flatten() {
+                shift(child, by);
+            }
         }
-    }
-    let mut symbols = Vec::new();
-    for chunk in &analysis.chunks {
-        for symbol in &chunk.data.symbols {
-            let mut symbol = symbol.clone();
-            shift(&mut symbol, chunk.start_line);
-            symbols.push(symbol);
+        let analysis = self.0;
+        let mut seq = serializer.serialize_seq(None)?;
+        for chunk in &analysis.chunks {
+            let text = analysis.chunk_text(chunk);
+            let tree = analysis.tree(chunk);
+            for mut symbol in chunk_symbols(text, &tree, &chunk.data.lines, analysis.encoding) {
+                shift(&mut symbol, chunk.start_line);
+                seq.serialize_element(&symbol)?;
+            }
         }
+        seq.end()
     }
-    symbols
 }
 
 struct Local<'a> {
@@ -49,7 +57,7 @@ impl Local<'_> {
 }
 
 /// The symbols of one analysed chunk, positions local to it.
-pub fn chunk_symbols(
+fn chunk_symbols(
     text: &str,
     analysis: &Analysis,
     lines: &LineIndex,

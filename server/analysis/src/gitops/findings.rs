@@ -568,11 +568,11 @@ pub fn demoted_fix_title(title: &str, change: &BaseChange) -> String {
             first.policy.as_str()
         ),
         Some(patched) if patched.dir_label == first.build => format!(
-            "{title}: the `{}` of {} may set another image{others}",
+            "{title}: the {} of {} may set another image{others}",
             patched.field, patched.dir_label
         ),
         Some(patched) => format!(
-            "{title}: the `{}` of {} may set another image in {}{others}",
+            "{title}: the {} of {} may set another image in {}{others}",
             patched.field, patched.dir_label, first.build
         ),
     }
@@ -1005,9 +1005,9 @@ mod tests {
             .map(|fix| fix.title.as_str())
             .collect();
         assert!(
-            titles.iter().any(
-                |title| title.contains(": the `patches` of overlays/dev may set another image")
-            ),
+            titles
+                .iter()
+                .any(|title| title.contains(": the patches of overlays/dev may set another image")),
             "{titles:?}"
         );
         assert!(analysis

@@ -8,14 +8,22 @@ use crate::k8s::{Defaulting, EffectivePolicy};
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
         id: "implicit-pull-policy",
-        default_severity: Severity::Warning,
+        default_severity: Severity::Hint,
         summary: "imagePullPolicy is not set; the API server picks it from the image tag",
         rationale: "A missing imagePullPolicy is filled in when the object is first written: \
                     Always for `:latest` or an untagged image, IfNotPresent otherwise (even \
                     for an invalid reference). With kubectl apply or server-side apply the \
                     value then sticks: change the tag later and the old policy stays. Writing \
                     the policy down makes the manifest say what the cluster does. The fix \
-                    inserts the value Kubernetes would pick, so nothing changes.",
+                    inserts the value Kubernetes would pick, so nothing changes. \
+                    The default severity is hint, not warning: for a pinned tag the default \
+                    IfNotPresent is what anyone would write, and for an untagged or `:latest` \
+                    image `latest-tag` already warns about the real problem (Always is the \
+                    right policy for a mutable tag). The cases where the default goes wrong \
+                    have rules of their own: `latest-with-digest`, `invalid-image`, and \
+                    `overlay-changes-policy` when an overlay changes the tag. As a hint it \
+                    stays out of the way and still carries the fix; a team that wants every \
+                    policy written down sets it to warning or error.",
         options: "",
     },
     check,

@@ -11,7 +11,9 @@ pub static RULE: Rule = Rule {
         rationale: "`:latest` (or no tag, which means `:latest`) points at whatever was pushed \
                     last. Two nodes can run different code from the same manifest, a rollback \
                     does not roll back, and a GitOps diff shows nothing when the image changes. \
-                    Pin a version tag or a digest.",
+                    Pin a version tag or a digest. This is the one warning an untagged \
+                    container gets: the policy it implies (Always) is shown as an inlay hint \
+                    and an `implicit-pull-policy` hint, not a second warning.",
         options: "",
     },
     check,

@@ -37,7 +37,7 @@ fn check(ctx: &RuleContext, out: &mut Vec<Finding>) {
         if let Some(at) = written.find(":latest@") {
             let start = field.value_range.start + at;
             fixes.push(Fix {
-                title: "Remove the `:latest` tag (the default becomes IfNotPresent)".to_owned(),
+                title: "Remove the :latest tag (the default becomes IfNotPresent)".to_owned(),
                 edits: vec![Edit {
                     range: start..start + ":latest".len(),
                     new_text: String::new(),

@@ -403,6 +403,9 @@ fn parse_document(masked: &str, range: TextRange) -> Document {
             _ => {}
         }
     }
+    // Kept as long as the analysis (an editor keeps every document of a file): no slack
+    // from the vector's growth.
+    builder.document.nodes.shrink_to_fit();
     builder.document
 }
 

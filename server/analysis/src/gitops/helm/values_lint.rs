@@ -320,7 +320,7 @@ impl Lint {
                 .and_then(|policy| {
                     let edit = self.edit(&site, policy.as_str(), Style::Policy, true)?;
                     Some(Fix {
-                        title: format!("Change `{rendered}` to `{}`", policy.as_str()),
+                        title: format!("Change {rendered} to {}", policy.as_str()),
                         edits: vec![edit],
                         safe: true,
                     })
@@ -413,7 +413,7 @@ impl Lint {
                         .is_some_and(|again| is_repaired(&again));
                     repaired.then(|| Fix {
                         title: format!(
-                            "Set `{key}: \"{app_version}\"`, the chart's appVersion (changes \
+                            "Set {key}: \"{app_version}\", the chart's appVersion (changes \
                              the image that deploys)"
                         ),
                         edits: vec![edit],
@@ -911,7 +911,7 @@ spec:
         );
         assert_eq!(policy.fixes.len(), 1);
         assert!(policy.fixes[0].safe);
-        assert_eq!(policy.fixes[0].title, "Change `always` to `Always`");
+        assert_eq!(policy.fixes[0].title, "Change always to Always");
         let related = &policy.related[0];
         assert_eq!(
             related.file.as_deref(),
