@@ -401,6 +401,15 @@ fn bundled_examples_report_what_the_readme_says() {
     ]
     .map(|(rule, path)| (rule.to_owned(), path.to_owned()));
     assert_eq!(gitops, expected, "{findings:#?}");
+    // The summary the README quotes.
+    let human = run(&examples, &["check", "."]);
+    assert!(
+        String::from_utf8_lossy(&human.stdout).contains(
+            "Found 5 errors, 7 warnings, 1 info, 5 hints in 9 file(s); 14 Kubernetes file(s) \
+             checked, 14 YAML file(s) seen."
+        ),
+        "{human:?}"
+    );
 }
 
 /// `base/`: `deployment` and a kustomization listing it (no apiVersion / kind: still a
