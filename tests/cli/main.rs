@@ -316,9 +316,12 @@ fn github_format_writes_workflow_annotations() {
         "{text}"
     );
     assert!(
-        text.contains("::notice file=deploy.yaml,line=9,col=15"),
+        text.contains("::warning file=deploy.yaml,line=10,col=16"),
         "{text}"
     );
+    // The hint (implicit-pull-policy on line 9) is left to the editor.
+    assert!(!text.contains("implicit-pull-policy"), "{text}");
+    assert_eq!(text.lines().count(), 2, "{text}");
 }
 
 #[test]

@@ -22,10 +22,13 @@ fn escape_property(text: &str) -> String {
 pub fn write(outcome: &Outcome, out: &mut dyn Write) -> io::Result<()> {
     for file in &outcome.files {
         for finding in &file.analysis.findings {
+            // Hints are for the editor: as pull-request annotations they would be one
+            // notice per container (`implicit-pull-policy` is a hint by default).
             let level = match finding.severity {
                 Severity::Error => "error",
                 Severity::Warning => "warning",
-                Severity::Info | Severity::Hint | Severity::Off => "notice",
+                Severity::Info => "notice",
+                Severity::Hint | Severity::Off => continue,
             };
             let start = file.position(finding.range.start);
             let end = file.position(finding.range.end);
