@@ -248,14 +248,11 @@ impl WorkspaceIndex {
         let Some(path) = path else {
             return DeployerUsage::Unresolved(Unresolved::NoPath);
         };
-        let root = normalize(self.root());
-        // Argo CD and Flux read the path inside the repository, a leading `/` included.
-        let dir = normalize(&root.join(path.trim_start_matches('/')));
-        if !dir.starts_with(&root) {
+        let Some(dir) = self.deployer_dir(path) else {
             return DeployerUsage::Unresolved(Unresolved::OutsideWorkspace {
                 path: path.to_owned(),
             });
-        }
+        };
         let Some((kustomization_file, kustomization)) = KUSTOMIZATION_FILE_NAMES
             .iter()
             .map(|name| dir.join(name))

@@ -92,8 +92,9 @@ pub fn findings_in(
     }
     let mut seen: HashSet<PathBuf> = manifests.iter().cloned().collect();
     for deployer in index.deployers_in(&file) {
-        let Some(path) = &deployer.path else { continue };
-        let dir = normalize(&index.root().join(path.trim_start_matches('/')));
+        let Some(dir) = deployer.path.as_deref().and_then(|p| index.deployer_dir(p)) else {
+            continue;
+        };
         // A kustomization's manifests, or the templates of a HelmRelease's chart.
         let mut targets = index.manifests_under(&dir);
         if deployer.kind == super::DeployerKind::FluxHelmRelease {
@@ -234,7 +235,9 @@ fn helm_values_findings(
             continue;
         }
         let severity = severity_of(file, OVERLAY_CHANGES_POLICY);
-        let chart_dir = normalize(&index.root().join(found.path.trim_start_matches('/')));
+        let Some(chart_dir) = index.deployer_dir(&found.path) else {
+            continue;
+        };
         if severity != Severity::Off && charts.contains(chart_dir.as_path()) {
             by_chart
                 .entry(chart_dir)
@@ -1062,5 +1065,49 @@ mod tests {
             assert_eq!(changes.len(), 1, "{overlay}: {changes:#?}");
             assert!(changes[0].builds[0].patched_by.is_some(), "{overlay}");
         }
+    }
+
+    #[test]
+    fn a_deployer_path_is_read_inside_the_repository_however_it_is_written() {
+        for path in [
+            "/overlays/dev",
+            "/overlays/dev/",
+            "./overlays/dev",
+            "overlays/../overlays/dev/",
+        ] {
+            let app = format!("apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {{name: web}}\nspec:\n  source:\n    path: {path}\n    kustomize:\n      images: ['nginx:latest']\n");
+            let (mut index, files) =
+                workspace_with("resources: [../../base]\n", &[("/r/apps/web.yaml", &app)]);
+            index.scan_deployers(&files);
+            let found = findings(&index, &files, Path::new("/r"), &|_, _| Severity::Warning);
+            let reported: Vec<(&Path, &str)> = found
+                .iter()
+                .map(|(file, finding)| (file.as_path(), finding.rule))
+                .collect();
+            assert_eq!(
+                reported,
+                [(Path::new("/r/apps/web.yaml"), OVERLAY_CHANGES_POLICY)],
+                "{path}"
+            );
+            let manifest = Path::new("/r/base/deployment.yaml");
+            let changes = base_changes(&index, Path::new("/r"), manifest, DEPLOYMENT, &files);
+            let mut analysis = crate::analyze(DEPLOYMENT, &crate::Config::default());
+            demote_overlay_changed_fixes(&mut analysis.findings, &changes);
+            assert!(
+                analysis
+                    .findings
+                    .iter()
+                    .flat_map(|finding| &finding.fixes)
+                    .all(|fix| !fix.safe),
+                "{path}"
+            );
+        }
+        // `..` out of the repository names no directory of it.
+        let (index, _) = workspace("resources: [../../base]\n");
+        assert_eq!(index.deployer_dir("../r/overlays/dev"), None);
+        assert_eq!(
+            index.deployer_dir("/overlays/dev/"),
+            Some(PathBuf::from("/r/overlays/dev"))
+        );
     }
 }
