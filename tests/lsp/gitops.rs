@@ -443,3 +443,86 @@ fn hover_on_a_chart_template_lists_what_argocd_and_flux_values_deploy() {
     );
     server.shutdown();
 }
+
+/// A bitnami-style template: the kind, name and image come from the chart's helpers.
+const HELPER_TEMPLATE: &str = "\
+apiVersion: {{ include \"common.capabilities.deployment.apiVersion\" . }}
+kind: {{ ternary \"StatefulSet\" \"Deployment\" .Values.persistence }}
+metadata:
+  name: {{ include \"airflow.fullname\" . }}
+spec:
+  template:
+    spec:
+      containers:
+        - name: web
+          image: {{ include \"airflow.image\" . }}
+        - name: sidecar
+          image: \"{{ .Values.image.repository }}:{{ .Values.image.tag }}\"
+";
+
+#[test]
+fn helm_templates_show_their_text_and_the_helper_that_renders_the_image() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(
+        root,
+        "charts/airflow/Chart.yaml",
+        "name: airflow\nversion: 0.1.0\n",
+    );
+    write(
+        root,
+        "charts/airflow/values.yaml",
+        "image:\n  repository: bitnami/airflow\n  tag: \"2.9\"\n",
+    );
+    write(root, "charts/airflow/templates/web.yaml", HELPER_TEMPLATE);
+    let mut server = start_in(root);
+    let uri = file_uri(&root.join("charts/airflow/templates/web.yaml"));
+    server.open_and_wait(&uri, HELPER_TEMPLATE);
+
+    let web = hover_value(&mut server, &uri, 9, 20);
+    for part in [
+        "**Image** `{{ include \"airflow.image\" . }}`",
+        "unknown (templated: helper \"airflow.image\")",
+    ] {
+        assert!(web.contains(part), "missing {part:?} in:\n{web}");
+    }
+    let sidecar = hover_value(&mut server, &uri, 11, 20);
+    assert!(
+        sidecar.contains("**Image** `{{ .Values.image.repository }}:{{ .Values.image.tag }}`"),
+        "{sidecar}"
+    );
+    assert!(sidecar.contains("bitnami/airflow:2.9"), "{sidecar}");
+    for value in [&web, &sidecar] {
+        assert!(!value.contains("__"), "a mask leaks:\n{value}");
+    }
+
+    let symbols = server
+        .request(
+            "textDocument/documentSymbol",
+            json!({"textDocument": {"uri": uri}}),
+        )
+        .unwrap();
+    let object = &symbols[0];
+    assert_eq!(
+        object["name"],
+        "{{ ternary \"StatefulSet\" \"Deployment\" .Values.persistence }}/{{ include \"airflow.fullname\" . }}"
+    );
+    assert_eq!(
+        object["detail"],
+        "{{ include \"common.capabilities.deployment.apiVersion\" . }}"
+    );
+    let details: Vec<&str> = object["children"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|child| child["detail"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        details,
+        [
+            "container · {{ include \"airflow.image\" . }}",
+            "container · {{ .Values.image.repository }}:{{ .Values.image.tag }}"
+        ]
+    );
+    assert_eq!(server.shutdown(), Some(0));
+}
