@@ -1110,4 +1110,60 @@ mod tests {
             Some(PathBuf::from("/r/overlays/dev"))
         );
     }
+
+    #[test]
+    fn a_build_that_deletes_the_object_deploys_nothing_of_it() {
+        let delete =
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n$patch: delete\n";
+        let inline = format!(
+            "resources: [../../base]\npatches:\n  - patch: |-\n{}\n{TO_LATEST}",
+            delete
+                .lines()
+                .map(|line| format!("      {line}"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        );
+        let by_file =
+            format!("resources: [../../base]\npatchesStrategicMerge: [delete.yaml]\n{TO_LATEST}");
+        let by_component = format!("resources: [../../base]\ncomponents: [../c]\n{TO_LATEST}");
+        let component = "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\npatches: [{path: delete.yaml}]\n";
+        let cases: [(&str, &[(&str, &str)]); 3] = [
+            (&inline, &[]),
+            (&by_file, &[("/r/overlays/dev/delete.yaml", delete)]),
+            (
+                &by_component,
+                &[
+                    ("/r/overlays/c/kustomization.yaml", component),
+                    ("/r/overlays/c/delete.yaml", delete),
+                ],
+            ),
+        ];
+        for (overlay, extra) in cases {
+            let (index, files) = workspace_with(overlay, extra);
+            let found = findings(&index, &files, Path::new("/r"), &|_, _| Severity::Warning);
+            assert!(found.is_empty(), "{overlay}: {found:#?}");
+            // The entry rewrites nothing the build deploys (the patch holds back
+            // unused-image-entry: patches may add containers).
+            let dev = Path::new("/r/overlays/dev/kustomization.yaml");
+            let usage = index.entry_usage(dev, &files);
+            assert!(usage[0].rewrites.is_empty(), "{overlay}: {usage:#?}");
+            let manifest = Path::new("/r/base/deployment.yaml");
+            let (chains, images) = index.effective_images(manifest, DEPLOYMENT, &files);
+            let builds: Vec<&Path> = images
+                .iter()
+                .map(|image| chains[image.chain].overlay.as_path())
+                .collect();
+            let base = Path::new("/r/base/kustomization.yaml");
+            assert_eq!(builds, [base, base], "{overlay}");
+            let changes = base_changes(&index, Path::new("/r"), manifest, DEPLOYMENT, &files);
+            assert!(changes.is_empty(), "{overlay}: {changes:#?}");
+            assert!(agreed_images(&index, manifest, DEPLOYMENT, &files).is_empty());
+        }
+        // A patch with a `target` deletes what it selects, not what it names: unknown here.
+        let targeted = format!("resources: [../../base]\npatches:\n  - path: delete.yaml\n    target: {{kind: Deployment}}\n{TO_LATEST}");
+        let (index, files) = workspace_with(&targeted, &[("/r/overlays/dev/delete.yaml", delete)]);
+        let (_, images) =
+            index.effective_images(Path::new("/r/base/deployment.yaml"), DEPLOYMENT, &files);
+        assert_eq!(images.len(), 4, "{images:#?}");
+    }
 }
