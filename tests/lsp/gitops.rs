@@ -526,3 +526,29 @@ fn helm_templates_show_their_text_and_the_helper_that_renders_the_image() {
     );
     assert_eq!(server.shutdown(), Some(0));
 }
+
+#[test]
+fn hover_leaves_out_a_build_that_deletes_the_object() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write_base(root);
+    write(root, "overlays/prod/kustomization.yaml", &overlay("1.27"));
+    write(
+        root,
+        "components/no-web/kustomization.yaml",
+        "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\npatches:\n- patch: |-\n    apiVersion: apps/v1\n    kind: Deployment\n    metadata:\n      name: web\n    $patch: delete\n",
+    );
+    let dev = format!(
+        "{}components: [../../components/no-web]\n",
+        overlay("latest")
+    );
+    write(root, "overlays/dev/kustomization.yaml", &dev);
+    let mut server = start_in(root);
+    let base = file_uri(&root.join("base/deployment.yaml"));
+    server.open_and_wait(&base, BASE_DEPLOYMENT);
+    let value = hover_value(&mut server, &base, 9, 16);
+    assert!(value.contains("overlays/prod: nginx:1.27"), "{value}");
+    // overlays/dev applies a component that deletes Deployment/web: it deploys none of it.
+    assert!(!value.contains("overlays/dev"), "{value}");
+    assert_eq!(server.shutdown(), Some(0));
+}
