@@ -514,6 +514,40 @@ fn kustomize_overlays_are_checked_across_files() {
 }
 
 #[test]
+fn an_argocd_path_from_the_repository_root_is_checked_and_keeps_fix_from_the_base() {
+    let dir = tempfile::tempdir().unwrap();
+    write_base(dir.path(), BASE_DEPLOYMENT);
+    write(
+        dir.path(),
+        "overlays/prod/kustomization.yaml",
+        "resources: [../../base]\n",
+    );
+    // Argo CD reads `/overlays/prod` inside the repository.
+    write(
+        dir.path(),
+        "apps/web.yaml",
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: web}\nspec:\n  source:\n    path: /overlays/prod\n    kustomize:\n      images: ['nginx:latest']\n",
+    );
+    let (findings, _) = json_findings(dir.path(), &["."]);
+    let reported: Vec<(&str, &str)> = findings
+        .iter()
+        .filter(|f| f["rule"] == "overlay-changes-policy")
+        .map(|f| (f["path"].as_str().unwrap(), f["message"].as_str().unwrap()))
+        .collect();
+    assert_eq!(reported.len(), 1, "{findings:#?}");
+    assert!(reported[0].0.ends_with("apps/web.yaml"), "{reported:?}");
+    assert!(
+        reported[0].1.contains("from IfNotPresent to Always"),
+        "{reported:?}"
+    );
+    run(dir.path(), &["check", "--fix", "."]);
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("base/deployment.yaml")).unwrap(),
+        BASE_DEPLOYMENT
+    );
+}
+
+#[test]
 fn an_overlay_patch_that_may_set_the_image_keeps_fix_from_pinning_the_base() {
     let dir = tempfile::tempdir().unwrap();
     let base = BASE_DEPLOYMENT;

@@ -455,3 +455,112 @@ fn hover_on_a_chart_template_lists_what_argocd_and_flux_values_deploy() {
     );
     server.shutdown();
 }
+
+/// A bitnami-style template: the kind, name and image come from the chart's helpers.
+const HELPER_TEMPLATE: &str = "\
+apiVersion: {{ include \"common.capabilities.deployment.apiVersion\" . }}
+kind: {{ ternary \"StatefulSet\" \"Deployment\" .Values.persistence }}
+metadata:
+  name: {{ include \"airflow.fullname\" . }}
+spec:
+  template:
+    spec:
+      containers:
+        - name: web
+          image: {{ include \"airflow.image\" . }}
+        - name: sidecar
+          image: \"{{ .Values.image.repository }}:{{ .Values.image.tag }}\"
+";
+
+#[test]
+fn helm_templates_show_their_text_and_the_helper_that_renders_the_image() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(
+        root,
+        "charts/airflow/Chart.yaml",
+        "name: airflow\nversion: 0.1.0\n",
+    );
+    write(
+        root,
+        "charts/airflow/values.yaml",
+        "image:\n  repository: bitnami/airflow\n  tag: \"2.9\"\n",
+    );
+    write(root, "charts/airflow/templates/web.yaml", HELPER_TEMPLATE);
+    let mut server = start_in(root);
+    let uri = file_uri(&root.join("charts/airflow/templates/web.yaml"));
+    server.open_and_wait(&uri, HELPER_TEMPLATE);
+
+    let web = hover_value(&mut server, &uri, 9, 20);
+    for part in [
+        "**Image** `{{ include \"airflow.image\" . }}`",
+        "unknown (templated: helper \"airflow.image\")",
+    ] {
+        assert!(web.contains(part), "missing {part:?} in:\n{web}");
+    }
+    let sidecar = hover_value(&mut server, &uri, 11, 20);
+    assert!(
+        sidecar.contains("**Image** `{{ .Values.image.repository }}:{{ .Values.image.tag }}`"),
+        "{sidecar}"
+    );
+    assert!(sidecar.contains("bitnami/airflow:2.9"), "{sidecar}");
+    for value in [&web, &sidecar] {
+        assert!(!value.contains("__"), "a mask leaks:\n{value}");
+    }
+
+    let symbols = server
+        .request(
+            "textDocument/documentSymbol",
+            json!({"textDocument": {"uri": uri}}),
+        )
+        .unwrap();
+    let object = &symbols[0];
+    assert_eq!(
+        object["name"],
+        "{{ ternary \"StatefulSet\" \"Deployment\" .Values.persistence }}/{{ include \"airflow.fullname\" . }}"
+    );
+    assert_eq!(
+        object["detail"],
+        "{{ include \"common.capabilities.deployment.apiVersion\" . }}"
+    );
+    let details: Vec<&str> = object["children"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|child| child["detail"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        details,
+        [
+            "container · {{ include \"airflow.image\" . }}",
+            "container · {{ .Values.image.repository }}:{{ .Values.image.tag }}"
+        ]
+    );
+    assert_eq!(server.shutdown(), Some(0));
+}
+
+#[test]
+fn hover_leaves_out_a_build_that_deletes_the_object() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write_base(root);
+    write(root, "overlays/prod/kustomization.yaml", &overlay("1.27"));
+    write(
+        root,
+        "components/no-web/kustomization.yaml",
+        "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\npatches:\n- patch: |-\n    apiVersion: apps/v1\n    kind: Deployment\n    metadata:\n      name: web\n    $patch: delete\n",
+    );
+    let dev = format!(
+        "{}components: [../../components/no-web]\n",
+        overlay("latest")
+    );
+    write(root, "overlays/dev/kustomization.yaml", &dev);
+    let mut server = start_in(root);
+    let base = file_uri(&root.join("base/deployment.yaml"));
+    server.open_and_wait(&base, BASE_DEPLOYMENT);
+    let value = hover_value(&mut server, &base, 9, 16);
+    assert!(value.contains("overlays/prod: nginx:1.27"), "{value}");
+    // overlays/dev applies a component that deletes Deployment/web: it deploys none of it.
+    assert!(!value.contains("overlays/dev"), "{value}");
+    assert_eq!(server.shutdown(), Some(0));
+}

@@ -44,6 +44,8 @@ impl Serialize for DocumentSymbols<'_> {
 }
 
 struct Local<'a> {
+    /// The chunk's text, unmasked: template actions show as written.
+    text: &'a str,
     converter: RefCell<PositionConverter<'a>>,
     /// Containers by (document, start of their mapping), to find those of
     /// an object without scanning them all.
@@ -74,6 +76,7 @@ fn chunk_symbols(
         .collect();
     containers.sort_by_key(|&(doc, start, _)| (doc, start));
     let local = Local {
+        text,
         converter: RefCell::new(PositionConverter::new(text, lines, encoding)),
         containers,
     };
@@ -109,9 +112,12 @@ fn object_symbol(
     if !doc.is_mapping(object) {
         return None;
     }
-    let kind = doc.get_str(object, "kind").filter(|k| !k.is_empty())?;
+    let kind = doc
+        .get(object, "kind")
+        .and_then(|node| doc.written_scalar(local.text, node))
+        .filter(|k| !k.is_empty())?;
     let name_node = doc.get_path(object, &["metadata", "name"]);
-    let name = name_node.and_then(|node| doc.scalar(node));
+    let name = name_node.and_then(|node| doc.written_scalar(local.text, node));
     let span = doc.node(object).span.clone();
     let selection = name_node
         .or_else(|| doc.get(object, "kind"))
@@ -170,7 +176,10 @@ fn object_symbol(
             Some(name) if !name.is_empty() => format!("{kind}/{name}"),
             _ => kind.to_owned(),
         },
-        detail: doc.get_str(object, "apiVersion").map(str::to_owned),
+        detail: doc
+            .get(object, "apiVersion")
+            .and_then(|node| doc.written_scalar(local.text, node))
+            .map(str::to_owned),
         kind: SymbolKind::CLASS,
         tags: None,
         deprecated: None,

@@ -13,6 +13,7 @@ use super::helm::{helm_images, ChartContext};
 use super::helm_release::{post_rendered_images, release_chain};
 use super::kustomization::KUSTOMIZATION_FILE_NAMES;
 use super::kustomize_image::CompiledOverride;
+use super::patches::ImageEdits;
 use super::workspace::{normalize, FileSource, OverlayChain, WorkspaceIndex};
 use crate::text::TextRange;
 use crate::yaml::{Document, NodeId, YamlFile};
@@ -248,14 +249,11 @@ impl WorkspaceIndex {
         let Some(path) = path else {
             return DeployerUsage::Unresolved(Unresolved::NoPath);
         };
-        let root = normalize(self.root());
-        // Argo CD and Flux read the path inside the repository, a leading `/` included.
-        let dir = normalize(&root.join(path.trim_start_matches('/')));
-        if !dir.starts_with(&root) {
+        let Some(dir) = self.deployer_dir(path) else {
             return DeployerUsage::Unresolved(Unresolved::OutsideWorkspace {
                 path: path.to_owned(),
             });
-        }
+        };
         let Some((kustomization_file, kustomization)) = KUSTOMIZATION_FILE_NAMES
             .iter()
             .map(|name| dir.join(name))
@@ -286,6 +284,7 @@ impl WorkspaceIndex {
         let deployer_file = normalize(deployer_file);
         let own_count = kustomization.images.len();
         let mut rewrites: Vec<EntryRewrite> = Vec::new();
+        let edits = ImageEdits::new(self, source);
         for manifest in self.manifests_under(&dir) {
             // The overlay's own builds of the manifest, with its own entries last; the
             // controller's edit replaces those with the merged list.
@@ -320,7 +319,9 @@ impl WorkspaceIndex {
             let Some(text) = source.read(&manifest).filter(|_| !chains.is_empty()) else {
                 continue;
             };
-            for effective in effective_images(&text, &chains) {
+            let mut images = effective_images(&text, &chains);
+            edits.drop_deleted(&chains, &mut images);
+            for effective in images {
                 for step in &effective.steps {
                     if step.origin.file != deployer_file || step.origin.index != entry {
                         continue;

@@ -160,6 +160,7 @@ impl WorkspaceIndex {
             })
             .collect();
         let dir = kustomization_file.parent().unwrap_or(Path::new(""));
+        let edits = ImageEdits::new(self, source);
         for manifest in self.manifests_affected_by(dir) {
             let chains: Vec<OverlayChain> = self
                 .chains_for(&manifest)
@@ -169,7 +170,9 @@ impl WorkspaceIndex {
             let Some(text) = source.read(&manifest).filter(|_| !chains.is_empty()) else {
                 continue;
             };
-            for effective in effective_images(&text, &chains) {
+            let mut images = effective_images(&text, &chains);
+            edits.drop_deleted(&chains, &mut images);
+            for effective in images {
                 for step in &effective.steps {
                     if step.origin.file != kustomization_file {
                         continue;
@@ -199,7 +202,8 @@ impl WorkspaceIndex {
     }
 
     /// [`effective_images`] of `text` for `chains`, each marked with the patch of its build
-    /// that may change it ([`EffectiveImage::patched_by`]).
+    /// that may change it ([`EffectiveImage::patched_by`]); none of an object its build
+    /// deletes.
     pub fn patched_effective_images(
         &self,
         text: &str,
@@ -207,7 +211,9 @@ impl WorkspaceIndex {
         source: &dyn FileSource,
     ) -> Vec<EffectiveImage> {
         let mut images = effective_images(text, chains);
-        ImageEdits::new(self, source).mark(chains, &mut images);
+        let edits = ImageEdits::new(self, source);
+        edits.drop_deleted(chains, &mut images);
+        edits.mark(chains, &mut images);
         images
     }
 }

@@ -93,8 +93,9 @@ pub fn findings_in(
     }
     let mut seen: HashSet<PathBuf> = manifests.iter().cloned().collect();
     for deployer in index.deployers_in(&file) {
-        let Some(path) = &deployer.path else { continue };
-        let dir = normalize(&index.root().join(path.trim_start_matches('/')));
+        let Some(dir) = deployer.path.as_deref().and_then(|p| index.deployer_dir(p)) else {
+            continue;
+        };
         // A kustomization's manifests, or the templates of a HelmRelease's chart.
         let mut targets = index.manifests_under(&dir);
         if deployer.kind == super::DeployerKind::FluxHelmRelease {
@@ -235,7 +236,9 @@ fn helm_values_findings(
             continue;
         }
         let severity = severity_of(file, OVERLAY_CHANGES_POLICY);
-        let chart_dir = normalize(&index.root().join(found.path.trim_start_matches('/')));
+        let Some(chart_dir) = index.deployer_dir(&found.path) else {
+            continue;
+        };
         if severity != Severity::Off && charts.contains(chart_dir.as_path()) {
             by_chart
                 .entry(chart_dir)
@@ -1064,5 +1067,105 @@ mod tests {
             assert_eq!(changes.len(), 1, "{overlay}: {changes:#?}");
             assert!(changes[0].builds[0].patched_by.is_some(), "{overlay}");
         }
+    }
+
+    #[test]
+    fn a_deployer_path_is_read_inside_the_repository_however_it_is_written() {
+        for path in [
+            "/overlays/dev",
+            "/overlays/dev/",
+            "./overlays/dev",
+            "overlays/../overlays/dev/",
+        ] {
+            let app = format!("apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {{name: web}}\nspec:\n  source:\n    path: {path}\n    kustomize:\n      images: ['nginx:latest']\n");
+            let (mut index, files) =
+                workspace_with("resources: [../../base]\n", &[("/r/apps/web.yaml", &app)]);
+            index.scan_deployers(&files);
+            let found = findings(&index, &files, Path::new("/r"), &|_, _| Severity::Warning);
+            let reported: Vec<(&Path, &str)> = found
+                .iter()
+                .map(|(file, finding)| (file.as_path(), finding.rule))
+                .collect();
+            assert_eq!(
+                reported,
+                [(Path::new("/r/apps/web.yaml"), OVERLAY_CHANGES_POLICY)],
+                "{path}"
+            );
+            let manifest = Path::new("/r/base/deployment.yaml");
+            let changes = base_changes(&index, Path::new("/r"), manifest, DEPLOYMENT, &files);
+            let mut analysis = crate::analyze(DEPLOYMENT, &crate::Config::default());
+            demote_overlay_changed_fixes(&mut analysis.findings, &changes);
+            assert!(
+                analysis
+                    .findings
+                    .iter()
+                    .flat_map(|finding| &finding.fixes)
+                    .all(|fix| !fix.safe),
+                "{path}"
+            );
+        }
+        // `..` out of the repository names no directory of it.
+        let (index, _) = workspace("resources: [../../base]\n");
+        assert_eq!(index.deployer_dir("../r/overlays/dev"), None);
+        assert_eq!(
+            index.deployer_dir("/overlays/dev/"),
+            Some(PathBuf::from("/r/overlays/dev"))
+        );
+    }
+
+    #[test]
+    fn a_build_that_deletes_the_object_deploys_nothing_of_it() {
+        let delete =
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n$patch: delete\n";
+        let inline = format!(
+            "resources: [../../base]\npatches:\n  - patch: |-\n{}\n{TO_LATEST}",
+            delete
+                .lines()
+                .map(|line| format!("      {line}"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        );
+        let by_file =
+            format!("resources: [../../base]\npatchesStrategicMerge: [delete.yaml]\n{TO_LATEST}");
+        let by_component = format!("resources: [../../base]\ncomponents: [../c]\n{TO_LATEST}");
+        let component = "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\npatches: [{path: delete.yaml}]\n";
+        let cases: [(&str, &[(&str, &str)]); 3] = [
+            (&inline, &[]),
+            (&by_file, &[("/r/overlays/dev/delete.yaml", delete)]),
+            (
+                &by_component,
+                &[
+                    ("/r/overlays/c/kustomization.yaml", component),
+                    ("/r/overlays/c/delete.yaml", delete),
+                ],
+            ),
+        ];
+        for (overlay, extra) in cases {
+            let (index, files) = workspace_with(overlay, extra);
+            let found = findings(&index, &files, Path::new("/r"), &|_, _| Severity::Warning);
+            assert!(found.is_empty(), "{overlay}: {found:#?}");
+            // The entry rewrites nothing the build deploys (the patch holds back
+            // unused-image-entry: patches may add containers).
+            let dev = Path::new("/r/overlays/dev/kustomization.yaml");
+            let usage = index.entry_usage(dev, &files);
+            assert!(usage[0].rewrites.is_empty(), "{overlay}: {usage:#?}");
+            let manifest = Path::new("/r/base/deployment.yaml");
+            let (chains, images) = index.effective_images(manifest, DEPLOYMENT, &files);
+            let builds: Vec<&Path> = images
+                .iter()
+                .map(|image| chains[image.chain].overlay.as_path())
+                .collect();
+            let base = Path::new("/r/base/kustomization.yaml");
+            assert_eq!(builds, [base, base], "{overlay}");
+            let changes = base_changes(&index, Path::new("/r"), manifest, DEPLOYMENT, &files);
+            assert!(changes.is_empty(), "{overlay}: {changes:#?}");
+            assert!(agreed_images(&index, manifest, DEPLOYMENT, &files).is_empty());
+        }
+        // A patch with a `target` deletes what it selects, not what it names: unknown here.
+        let targeted = format!("resources: [../../base]\npatches:\n  - path: delete.yaml\n    target: {{kind: Deployment}}\n{TO_LATEST}");
+        let (index, files) = workspace_with(&targeted, &[("/r/overlays/dev/delete.yaml", delete)]);
+        let (_, images) =
+            index.effective_images(Path::new("/r/base/deployment.yaml"), DEPLOYMENT, &files);
+        assert_eq!(images.len(), 4, "{images:#?}");
     }
 }

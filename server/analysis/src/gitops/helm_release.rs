@@ -28,7 +28,7 @@ impl WorkspaceIndex {
             return None;
         }
         let path = release.path.as_deref()?;
-        let dir = normalize(&self.root().join(path.trim_start_matches('/')));
+        let dir = self.deployer_dir(path)?;
         self.charts().contains(&dir.as_path()).then_some(dir)
     }
 

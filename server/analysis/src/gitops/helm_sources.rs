@@ -302,12 +302,9 @@ impl WorkspaceIndex {
     /// the files that hold them.
     pub fn helm_sources_of(&self, chart_dir: &Path) -> Vec<(&Path, &HelmSource)> {
         let chart_dir = normalize(chart_dir);
-        let root = self.root();
         let mut out: Vec<(&Path, &HelmSource)> = self
             .all_helm_sources()
-            .filter(|(_, found)| {
-                normalize(&root.join(found.path.trim_start_matches('/'))) == chart_dir
-            })
+            .filter(|(_, found)| self.deployer_dir(&found.path).as_ref() == Some(&chart_dir))
             .collect();
         out.sort_by_key(|(file, found)| (*file, found.document));
         out

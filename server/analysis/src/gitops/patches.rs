@@ -78,6 +78,12 @@ pub struct UnappliedEdit {
     /// The files it reads (patch files, replacement and transformer configurations),
     /// relative to the kustomization's directory.
     pub files: Vec<String>,
+    /// The objects (`Kind/name`) its inline strategic-merge patches delete whole with
+    /// `$patch: delete`.
+    pub deletes: Vec<String>,
+    /// Those of [`Self::files`] that are strategic-merge patches of the objects they name
+    /// (no `target`), so that their `$patch: delete` documents delete those objects.
+    pub deleting_files: Vec<String>,
 }
 
 /// The [`EDITING_FIELDS`] of the kustomization mapping `root`.
@@ -95,6 +101,13 @@ pub(crate) fn unapplied_edits(doc: &Document, root: NodeId) -> Vec<UnappliedEdit
                 range: doc.node(entry.key).span.clone(),
                 inline: None,
                 files: Vec::new(),
+                deletes: Vec::new(),
+                deleting_files: Vec::new(),
+            };
+            // A patch with a `target` applies to the objects it selects, whatever it names.
+            let merges_by_name = |item: NodeId| {
+                matches!(field, "patches" | "patchesStrategicMerge")
+                    && (!doc.is_mapping(item) || doc.get(item, "target").is_none())
             };
             if !doc.is_sequence(value) {
                 // kustomize fails to read it; nothing is known about what it would do.
@@ -102,13 +115,20 @@ pub(crate) fn unapplied_edits(doc: &Document, root: NodeId) -> Vec<UnappliedEdit
                 return Some(edit);
             }
             for &item in doc.items(value) {
+                let by_name = merges_by_name(item);
                 let edits = if let Some(text) = doc.scalar(item) {
                     let text = text.trim();
                     if is_inline_document(text) {
+                        if by_name {
+                            edit.deletes.extend(deleted_objects_in_text(text));
+                        }
                         edited_containers_in_text(text)
                     } else {
                         if !text.is_empty() {
                             edit.files.push(text.to_owned());
+                            if by_name {
+                                edit.deleting_files.push(text.to_owned());
+                            }
                         }
                         None
                     }
@@ -119,12 +139,19 @@ pub(crate) fn unapplied_edits(doc: &Document, root: NodeId) -> Vec<UnappliedEdit
                         skip.insert(doc.resolve(path));
                         if let Some(path) = doc.scalar(path).map(str::trim) {
                             edit.files.push(path.to_owned());
+                            if by_name {
+                                edit.deleting_files.push(path.to_owned());
+                            }
                         }
                     }
                     let patch = doc.get(item, "patch").and_then(|patch| {
                         skip.insert(doc.resolve(patch));
                         doc.scalar(patch)
                     });
+                    if by_name {
+                        edit.deletes
+                            .extend(patch.into_iter().flat_map(deleted_objects_in_text));
+                    }
                     EditedContainers::join(
                         patch.and_then(edited_containers_in_text),
                         edited_containers_in(doc, item, &skip),
@@ -156,6 +183,30 @@ pub fn edited_containers_in_text(text: &str) -> Option<EditedContainers> {
         .fold(None, |found, (doc, root)| {
             EditedContainers::join(found, edited_containers_in(doc, root, &HashSet::new()))
         })
+}
+
+/// The objects (`Kind/name`) that the documents of a strategic-merge patch delete whole
+/// (`$patch: delete` beside their `kind` and `metadata.name`).
+pub fn deleted_objects_in_text(text: &str) -> Vec<String> {
+    if !text.contains("$patch") {
+        return Vec::new();
+    }
+    let file = YamlFile::parse(text);
+    file.documents
+        .iter()
+        .filter(|doc| doc.error.is_none())
+        .filter_map(|doc| {
+            let root = doc.root?;
+            if doc.get_str(root, "$patch") != Some("delete") {
+                return None;
+            }
+            let kind = doc.get_str(root, "kind")?;
+            let name = doc
+                .get_path(root, &["metadata", "name"])
+                .and_then(|n| doc.scalar(n))?;
+            Some(format!("{kind}/{name}"))
+        })
+        .collect()
 }
 
 fn mentions_images(text: &str) -> bool {
@@ -278,8 +329,9 @@ pub struct ImageEdits<'a> {
     by_kustomization: RefCell<HashMap<PathBuf, EditsOf>>,
 }
 
-/// Each unapplied field of one kustomization with what it edits (files included).
-type EditsOf = Rc<Vec<(UnappliedEdit, Option<EditedContainers>)>>;
+/// Each unapplied field of one kustomization with what it edits (files included), and the
+/// objects its patches delete.
+type EditsOf = Rc<(Vec<(UnappliedEdit, Option<EditedContainers>)>, Vec<String>)>;
 
 impl<'a> ImageEdits<'a> {
     pub fn new(index: &'a WorkspaceIndex, source: &'a dyn FileSource) -> Self {
@@ -299,7 +351,7 @@ impl<'a> ImageEdits<'a> {
             .chain(&chain.components)
             .find_map(|kustomization| {
                 let edits = self.edits_of(kustomization);
-                let (edit, _) = edits.iter().find(|(_, edited)| {
+                let (edit, _) = edits.0.iter().find(|(_, edited)| {
                     edited
                         .as_ref()
                         .is_some_and(|edited| edited.covers(container))
@@ -312,6 +364,26 @@ impl<'a> ImageEdits<'a> {
                     dir_label: self.index.short_path(dir),
                 })
             })
+    }
+
+    /// Whether a kustomization of `chain` (one it goes through, or a component they apply)
+    /// deletes `object` (`Kind/name`) with a `$patch: delete` patch: then the build
+    /// deploys nothing of it.
+    pub fn deletes(&self, chain: &OverlayChain, object: &str) -> bool {
+        chain
+            .through
+            .iter()
+            .chain(&chain.components)
+            .any(|kustomization| self.edits_of(kustomization).1.iter().any(|o| o == object))
+    }
+
+    /// Drops the images of objects their build deletes ([`Self::deletes`]).
+    pub fn drop_deleted(&self, chains: &[OverlayChain], images: &mut Vec<EffectiveImage>) {
+        images.retain(|image| {
+            chains
+                .get(image.chain)
+                .is_none_or(|chain| !self.deletes(chain, &image.object))
+        });
     }
 
     /// Sets [`EffectiveImage::patched_by`] of each image computed for `chains`.
@@ -328,6 +400,7 @@ impl<'a> ImageEdits<'a> {
             return known.clone();
         }
         let dir = kustomization.parent().unwrap_or(Path::new(""));
+        let mut deleted = Vec::new();
         let edits: Vec<(UnappliedEdit, Option<EditedContainers>)> = self
             .index
             .kustomization(kustomization)
@@ -335,9 +408,15 @@ impl<'a> ImageEdits<'a> {
             .unwrap_or_default()
             .iter()
             .map(|edit| {
+                deleted.extend(edit.deletes.iter().cloned());
                 let from_files = edit.files.iter().fold(None, |found, file| {
                     let edited = match self.source.read(&normalize(&dir.join(file))) {
-                        Some(text) => edited_containers_in_text(&text),
+                        Some(text) => {
+                            if edit.deleting_files.contains(file) {
+                                deleted.extend(deleted_objects_in_text(&text));
+                            }
+                            edited_containers_in_text(&text)
+                        }
                         // A file kustomize cannot read either: assume the worst.
                         None => Some(EditedContainers::All),
                     };
@@ -349,7 +428,7 @@ impl<'a> ImageEdits<'a> {
                 )
             })
             .collect();
-        let edits = Rc::new(edits);
+        let edits = Rc::new((edits, deleted));
         self.by_kustomization
             .borrow_mut()
             .insert(kustomization.to_owned(), edits.clone());

@@ -305,6 +305,15 @@ impl WorkspaceIndex {
         &self.root
     }
 
+    /// The directory an Argo CD / Flux `path` names. Both read it inside the repository, so
+    /// a leading `/` is the repository root, not the file system's; `./`, a trailing `/` and
+    /// `..` resolve as in any path. `None` when `..` climbs out of the repository.
+    pub fn deployer_dir(&self, path: &str) -> Option<PathBuf> {
+        let inside = normalize(Path::new(path.trim_start_matches('/')));
+        let climbs_out = inside.components().next() == Some(Component::ParentDir);
+        (!climbs_out).then(|| self.root.join(inside))
+    }
+
     /// The chart directories (folders with a `Chart.yaml`), sorted.
     pub fn charts(&self) -> Vec<&Path> {
         let mut charts: Vec<&Path> = self.charts.iter().map(PathBuf::as_path).collect();
@@ -858,8 +867,9 @@ impl WorkspaceIndex {
         self.deployers_by_dir.clear();
         for (file, deployers) in &self.deployers {
             for (index, deployer) in deployers.iter().enumerate() {
-                let Some(path) = &deployer.path else { continue };
-                let dir = normalize(&self.root.join(path));
+                let Some(dir) = deployer.path.as_deref().and_then(|p| self.deployer_dir(p)) else {
+                    continue;
+                };
                 if self.kustomizations.contains_key(&dir) {
                     let refs = self.deployers_by_dir.entry(dir).or_default();
                     refs.push((file.clone(), index));

@@ -161,6 +161,89 @@ fn nodes_at(doc: &Document, node: NodeId, prefix: &str, path: &str) -> Vec<(Node
     frontier
 }
 
+/// Pod specs found by shape below an object's `spec` no deeper than this many keys.
+const SHAPE_DEPTH_LIMIT: usize = 8;
+
+/// A pod spec found by its shape: `spec` (at `spec_path`) of the mapping `owner`.
+struct ShapedPodSpec {
+    owner: NodeId,
+    spec: NodeId,
+    spec_path: String,
+}
+
+/// The pod specs of an object of unknown kind, by shape: every `…spec` mapping below its
+/// `spec` whose `containers` is a non-empty list of containers (mappings with a `name`
+/// and an `image`): `spec.template.spec`, a CronJob's `spec.jobTemplate.spec.template.spec`,
+/// Ray's `spec.headGroupSpec.template.spec`, `spec.podTemplate.spec`. The object's own
+/// `spec` counts (a Pod) only when nothing below it does, so one object is never read as
+/// both shapes.
+fn shaped_pod_specs(doc: &Document, root: NodeId, prefix: &str) -> Vec<ShapedPodSpec> {
+    let Some(spec) = doc.get(root, "spec") else {
+        return Vec::new();
+    };
+    let spec_path = join(prefix, "spec");
+    let mut found = Vec::new();
+    // (node, its path, how many keys below the object's `spec`)
+    let mut pending = vec![(spec, spec_path.clone(), 0)];
+    while let Some((node, at, depth)) = pending.pop() {
+        if depth >= SHAPE_DEPTH_LIMIT {
+            continue;
+        }
+        let node = doc.resolve(node);
+        if doc.is_sequence(node) {
+            for (i, &item) in doc.items(node).iter().enumerate() {
+                pending.push((item, format!("{at}[{i}]"), depth + 1));
+            }
+            continue;
+        }
+        for entry in doc.entries(node) {
+            let Some(key) = doc.scalar(entry.key) else {
+                continue;
+            };
+            let child = doc.resolve(entry.value);
+            let child_path = join(&at, key);
+            if key == "spec" && holds_containers(doc, child) {
+                found.push(ShapedPodSpec {
+                    owner: node,
+                    spec: child,
+                    spec_path: child_path,
+                });
+            } else if doc.is_mapping(child) || doc.is_sequence(child) {
+                pending.push((child, child_path, depth + 1));
+            }
+        }
+    }
+    if found.is_empty() && holds_containers(doc, doc.resolve(spec)) {
+        found.push(ShapedPodSpec {
+            owner: root,
+            spec: doc.resolve(spec),
+            spec_path,
+        });
+    }
+    found.sort_by(|a, b| a.spec_path.cmp(&b.spec_path));
+    found
+}
+
+/// `containers` of `spec` is a non-empty list of mappings with a `name` and an `image`.
+fn holds_containers(doc: &Document, spec: NodeId) -> bool {
+    doc.get(spec, "containers").is_some_and(|list| {
+        let items = doc.items(list);
+        !items.is_empty()
+            && items.iter().all(|&item| {
+                let item = doc.resolve(item);
+                doc.is_mapping(item)
+                    && doc.get(item, "name").is_some()
+                    && doc.get(item, "image").is_some()
+            })
+    })
+}
+
+/// An object that carries its content under `data` / `stringData` (a ConfigMap, a Secret
+/// or the like): what it holds is data, never a pod template.
+fn has_data(doc: &Document, root: NodeId) -> bool {
+    doc.get(root, "data").is_some() || doc.get(root, "stringData").is_some()
+}
+
 fn join(prefix: &str, key: &str) -> String {
     if prefix.is_empty() {
         key.to_owned()
@@ -193,25 +276,32 @@ impl Walker<'_> {
             }
             return;
         }
+        let written = |key: &str| {
+            doc.get(root, key)
+                .and_then(|n| doc.written_scalar(self.text, n))
+        };
+        let templated = |key: &str| written(key).is_some_and(contains_template_expression);
         let object = ObjectInfo {
             api_version: api_version.to_owned(),
-            kind: kind.to_owned(),
+            kind: written("kind").unwrap_or_default().to_owned(),
             name: doc
                 .get_path(root, &["metadata", "name"])
-                .and_then(|n| doc.scalar(n))
+                .and_then(|n| doc.written_scalar(self.text, n))
                 .map(str::to_owned),
             defaulting: Defaulting::Controller,
         };
         let object_ignores = self.ignore_annotation(root);
-        let api_version_templated = doc
-            .get(root, "apiVersion")
-            .and_then(|node| self.text.get(doc.node(node).span.clone()))
-            .is_some_and(contains_template_expression);
-        let matched = if api_version_templated {
+        let api_version_templated = templated("apiVersion");
+        let kind_templated = templated("kind");
+        let matched = if kind_templated {
+            // A Helm chart picks the kind from its values: only the shape tells.
+            KindMatch::Unknown
+        } else if api_version_templated {
             kinds::lookup_built_in_kind(kind)
         } else {
             kinds::lookup(api_version, kind)
         };
+        let group = kinds::api_group(api_version);
         match matched {
             KindMatch::NotContainers => {}
             KindMatch::Known(spec) => {
@@ -223,25 +313,31 @@ impl Walker<'_> {
                     self.site(root, &prefix, *site, &object, &object_ignores);
                 }
             }
-            KindMatch::Unknown if kinds::api_group(api_version).is_empty() => {
+            KindMatch::Unknown if group.is_empty() && !kind_templated && !api_version_templated => {
                 // Core kinds we do not list (ConfigMap, Service, …) have no Pods.
             }
+            KindMatch::Unknown if kinds::is_data_kind(kind) || has_data(doc, root) => {
+                // Data is never a pod template, whatever it holds.
+            }
             KindMatch::Unknown => {
-                // A kind we do not know whose spec.template.spec.containers
-                // is a list of mappings with an image is a PodSpec owner
-                // (a custom workload, or a built-in with a new apiVersion).
-                let looks_like_pod_spec = doc
-                    .get_path(root, &["spec", "template", "spec", "containers"])
-                    .is_some_and(|list| {
-                        let items = doc.items(list);
-                        !items.is_empty()
-                            && items
-                                .iter()
-                                .all(|&c| doc.is_mapping(c) && doc.get(c, "image").is_some())
-                    });
-                if looks_like_pod_spec {
-                    let site = Site::PodSpec("spec.template.spec");
-                    self.site(root, &prefix, site, &object, &object_ignores);
+                // A custom workload, a built-in with a new apiVersion or a templated kind:
+                // a PodSpec owner when its spec holds pod specs (see `shaped_pod_specs`).
+                let built_in =
+                    kind_templated && (api_version_templated || kinds::is_built_in_group(group));
+                let object = ObjectInfo {
+                    defaulting: if built_in {
+                        Defaulting::ApiServer
+                    } else {
+                        Defaulting::Controller
+                    },
+                    ..object
+                };
+                for found in shaped_pod_specs(doc, root, &prefix) {
+                    let mut ignores = object_ignores.clone();
+                    if found.owner != root {
+                        ignores.extend(self.ignore_annotation(found.owner));
+                    }
+                    self.pod_spec(found.spec, &found.spec_path, &object, &ignores);
                 }
             }
         }
@@ -522,10 +618,120 @@ impl Walker<'_> {
             key: doc.node(entry.key).span.clone(),
             value: entry.value,
             value_range: doc.node(entry.value).span.clone(),
-            text: doc.scalar(entry.value).map(str::to_owned),
+            text: doc
+                .written_scalar(self.text, entry.value)
+                .map(str::to_owned),
             is_null: doc.is_null(entry.value),
             templated: contains_template_expression(source),
             own: doc.owns_entry(mapping, entry),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::k8s::Defaulting;
+
+    /// (object label, container path, image as written) of every container in `text`.
+    fn found(text: &str) -> Vec<(String, String, String)> {
+        crate::analyze(text, &crate::Config::default())
+            .containers
+            .iter()
+            .map(|facts| {
+                let c = &facts.container;
+                let image = facts.image_text().unwrap_or_default().to_owned();
+                (c.object.label(), c.path.clone(), image)
+            })
+            .collect()
+    }
+
+    fn owned(expected: &[(&str, &str, &str)]) -> Vec<(String, String, String)> {
+        expected
+            .iter()
+            .map(|(a, b, c)| ((*a).to_owned(), (*b).to_owned(), (*c).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn a_templated_kind_is_read_by_its_shape() {
+        let statefulset = "apiVersion: {{ include \"common.capabilities.statefulset.apiVersion\" . }}\nkind: {{ .Values.master.kind }}\nmetadata:\n  name: {{ printf \"%s-master\" (include \"common.names.fullname\" .) }}\nspec:\n  template:\n    spec:\n      initContainers:\n      - name: init\n        image: busybox\n      containers:\n      - name: redis\n        image: {{ include \"redis.image\" . }}\n";
+        assert_eq!(
+            found(statefulset),
+            owned(&[
+                (
+                    "{{ .Values.master.kind }}/{{ printf \"%s-master\" (include \"common.names.fullname\" .) }}",
+                    "spec.template.spec.containers[0]",
+                    "{{ include \"redis.image\" . }}"
+                ),
+                (
+                    "{{ .Values.master.kind }}/{{ printf \"%s-master\" (include \"common.names.fullname\" .) }}",
+                    "spec.template.spec.initContainers[0]",
+                    "busybox"
+                ),
+            ])
+        );
+        let analysis = crate::analyze(statefulset, &crate::Config::default());
+        assert_eq!(
+            analysis.containers[0].container.object.defaulting,
+            Defaulting::ApiServer
+        );
+        let cronjob = "apiVersion: batch/v1\nkind: '{{ ternary \"CronJob\" \"Job\" .Values.cron }}'\nmetadata: {name: backup}\nspec:\n  jobTemplate:\n    spec:\n      template:\n        spec:\n          containers:\n          - name: backup\n            image: \"{{ .Values.image.repository }}:{{ .Values.image.tag }}\"\n";
+        assert_eq!(
+            found(cronjob),
+            owned(&[(
+                "{{ ternary \"CronJob\" \"Job\" .Values.cron }}/backup",
+                "spec.jobTemplate.spec.template.spec.containers[0]",
+                "{{ .Values.image.repository }}:{{ .Values.image.tag }}"
+            )])
+        );
+        // The bare Pod shape, when nothing deeper is a pod spec.
+        let pod = "apiVersion: v1\nkind: {{ .Values.kind }}\nmetadata: {name: p}\nspec:\n  containers:\n  - name: app\n    image: nginx:1.25\n";
+        assert_eq!(
+            found(pod),
+            owned(&[("{{ .Values.kind }}/p", "spec.containers[0]", "nginx:1.25")])
+        );
+    }
+
+    #[test]
+    fn custom_kinds_are_read_by_the_shape_of_their_pod_specs() {
+        let ray = "apiVersion: ray.io/v1\nkind: RayCluster\nmetadata: {name: ray}\nspec:\n  headGroupSpec:\n    template:\n      spec:\n        containers:\n        - name: head\n          image: rayproject/ray:2.9.0\n  workerGroupSpecs:\n  - groupName: small\n    template:\n      spec:\n        containers:\n        - name: worker\n          image: rayproject/ray:2.9.0-gpu\n        initContainers:\n        - name: wait\n          image: busybox:1.36\n";
+        assert_eq!(
+            found(ray),
+            owned(&[
+                (
+                    "RayCluster/ray",
+                    "spec.headGroupSpec.template.spec.containers[0]",
+                    "rayproject/ray:2.9.0"
+                ),
+                (
+                    "RayCluster/ray",
+                    "spec.workerGroupSpecs[0].template.spec.containers[0]",
+                    "rayproject/ray:2.9.0-gpu"
+                ),
+                (
+                    "RayCluster/ray",
+                    "spec.workerGroupSpecs[0].template.spec.initContainers[0]",
+                    "busybox:1.36"
+                ),
+            ])
+        );
+        let pod_template = "apiVersion: example.com/v1\nkind: Worker\nmetadata: {name: w}\nspec:\n  podTemplate:\n    spec:\n      containers:\n      - name: w\n        image: example/worker:1\n";
+        assert_eq!(
+            found(pod_template),
+            owned(&[(
+                "Worker/w",
+                "spec.podTemplate.spec.containers[0]",
+                "example/worker:1"
+            )])
+        );
+        // Not containers: no name, or data.
+        for quiet in [
+            "apiVersion: example.com/v1\nkind: Worker\nmetadata: {name: w}\nspec:\n  podTemplate:\n    spec:\n      containers:\n      - image: example/worker:1\n",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata:\n  spec: {containers: [{name: a, image: nginx}]}\n",
+            "apiVersion: example.com/v1\nkind: Settings\nmetadata: {name: s}\ndata: {}\nspec:\n  template:\n    spec:\n      containers:\n      - name: a\n        image: nginx\n",
+            "apiVersion: v1\nkind: {{ .Values.kind }}\nmetadata: {name: c}\ndata:\n  a: b\nspec:\n  containers:\n  - name: a\n    image: nginx\n",
+        ] {
+            assert_eq!(found(quiet), owned(&[]), "{quiet}");
+        }
     }
 }

@@ -301,6 +301,16 @@ pub fn lookup(api_version: &str, kind: &str) -> KindMatch {
         .map_or(KindMatch::Unknown, KindMatch::Known)
 }
 
+/// A group of the built-in workload kinds (`""`, `apps`, `batch`, `extensions`).
+pub fn is_built_in_group(group: &str) -> bool {
+    BUILT_IN.iter().any(|spec| spec.group == group)
+}
+
+/// Kinds that hold data, never a pod template, whatever their content looks like.
+pub fn is_data_kind(kind: &str) -> bool {
+    matches!(kind, "ConfigMap" | "Secret")
+}
+
 /// A kind whose apiVersion is a template expression (Helm charts pick it
 /// per cluster version): the built-in kind of that name, if there is one.
 pub fn lookup_built_in_kind(kind: &str) -> KindMatch {

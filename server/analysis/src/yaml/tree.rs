@@ -108,6 +108,23 @@ impl Document {
         }
     }
 
+    /// The scalar as its author wrote it, following an alias: its value, or, when the
+    /// source `text` (unmasked) holds a template action there, that source without its
+    /// quotes, since the value parsed from a masked action is only the mask.
+    pub fn written_scalar<'a>(&'a self, text: &'a str, id: NodeId) -> Option<&'a str> {
+        let value = self.scalar(id)?;
+        let source = text
+            .get(self.nodes[self.resolve(id)].span.clone())
+            .filter(|source| source.contains("{{"));
+        let Some(source) = source.map(str::trim) else {
+            return Some(value);
+        };
+        let unquoted = ['"', '\'']
+            .into_iter()
+            .find_map(|quote| source.strip_prefix(quote)?.strip_suffix(quote));
+        Some(unquoted.unwrap_or(source))
+    }
+
     /// True for an empty node or a plain `~` / `null`.
     pub fn is_null(&self, id: NodeId) -> bool {
         match &self.nodes[self.resolve(id)].kind {

@@ -95,6 +95,12 @@ fn pipeline(
     let mut piped: Option<GoValue> = None;
     for command in split_commands(action)? {
         let (name, args) = command.split_first().ok_or("empty command")?;
+        if let ("include" | "template", Some(helper)) = (*name, args.first()) {
+            // A chart's own helper (`_helpers.tpl`): say which one, not the first operand
+            // that could not be read.
+            let helper = helper.trim_matches(['"', '`']);
+            return Err(format!("helper \"{helper}\""));
+        }
         let mut args: Vec<GoValue> = args
             .iter()
             .map(|arg| operand(arg, chart, uses))
@@ -269,6 +275,21 @@ mod tests {
         .uses;
         assert_eq!(uses.len(), 2);
         assert!(uses[0].values_range.is_some() && uses[1].values_range.is_none());
+    }
+
+    #[test]
+    fn a_helper_is_named() {
+        for source in [
+            "{{ include \"airflow.image\" . }}",
+            "{{ template \"airflow.image\" . }}",
+            "{{ include \"airflow.image\" . | quote }}",
+        ] {
+            assert_eq!(
+                text(source),
+                Err("helper \"airflow.image\"".to_owned()),
+                "{source}"
+            );
+        }
     }
 
     #[test]
