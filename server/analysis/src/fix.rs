@@ -9,7 +9,7 @@
 //! image is merged in with `<<`), at the image key's column, on a new line
 //! with the line's own line break (or `, key: X` inside a flow mapping). A
 //! trailing comment stays on the image line. When an edit cannot be written
-//! that way, there is no fix.
+//! that way, there is no fix; in a document that does not parse, no fix is safe.
 
 use crate::finding::{Edit, Fix};
 use crate::image::PullPolicy;
@@ -56,7 +56,9 @@ pub fn set_policy(
     Some(Fix {
         title: format!("{verb} `{key}: {}`", policy.as_str()),
         edits: vec![edit],
-        safe,
+        // In a document that does not parse, the tree stops where the parser did and
+        // moves with the text, so what the edit means cannot be known.
+        safe: safe && doc.error.is_none(),
     })
 }
 
@@ -227,6 +229,12 @@ fn insert_entry(
     let value_end = entry_end(text, doc, flow, anchor);
 
     if flow {
+        // A single pair in a flow sequence (`[image: nginx]`) has no braces: another
+        // `, key: value` would be another item of the sequence.
+        let mapping = doc.node(doc.resolve(container.mapping));
+        if !text[mapping.span.start..].starts_with('{') {
+            return None;
+        }
         return Some(Edit {
             range: value_end..value_end,
             new_text: format!(", {entry_text}"),
@@ -245,6 +253,12 @@ fn insert_entry(
         .line_break(text, line)
         .or_else(|| lines.line_break(text, 0))
         .unwrap_or("\n");
+    // The entries of a block mapping line up with the start of their keys' properties
+    // (`! image:`), which the key's range does not cover.
+    let key = doc.node(anchor.key);
+    if key.anchored || key.tagged {
+        return None;
+    }
     let key_line_start = lines.line_start(lines.line_of(key_span.start));
     let indent = " ".repeat(text[key_line_start..key_span.start].chars().count());
     Some(Edit {

@@ -142,10 +142,17 @@ pub fn check_safe_fixes(text: &str) -> Result<FixRoundTrip, String> {
             new.keys().collect::<Vec<_>>()
         )));
     }
+    let templates = templates(&before);
     for (key, was) in &old {
         let now = &new[key];
-        let expected = intended
-            .get(key)
+        // A container without a policy of its own gets its template's (Tekton
+        // `stepTemplate`), which a fix may have written.
+        let fixed_as = intended.get(key).or_else(|| {
+            templates
+                .get(key)
+                .and_then(|template| intended.get(template))
+        });
+        let expected = fixed_as
             .map(|(policy, _)| Some(policy))
             .unwrap_or(was.as_ref());
         if now.as_ref() != expected {
@@ -186,6 +193,21 @@ fn written_policy(edits: &[Edit]) -> Option<String> {
     };
     let word = edit.new_text.trim_end().rsplit([' ', ':']).next()?;
     crate::image::PullPolicy::parse_exact(word).map(|policy| policy.as_str().to_owned())
+}
+
+/// The template each container takes its pull policy from, when it sets none itself.
+fn templates(analysis: &Analysis) -> BTreeMap<ContainerKey, ContainerKey> {
+    analysis
+        .containers
+        .iter()
+        .filter(|facts| facts.container.policy.is_none())
+        .filter_map(|facts| {
+            let container = &facts.container;
+            let template = container.inherits_from.as_ref()?;
+            let key = (container.document, container.path.clone());
+            Some((key, (container.document, template.path.clone())))
+        })
+        .collect()
 }
 
 fn policies(analysis: &Analysis) -> BTreeMap<ContainerKey, Option<String>> {

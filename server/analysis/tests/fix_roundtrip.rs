@@ -219,3 +219,41 @@ fn a_tagged_or_anchored_policy_is_replaced_whole() {
         "  containers:\n  - name: a\n    image: nginx:1.25\n    imagePullPolicy: &p always\n    env: [{name: P, value: *p}]\n",
     );
 }
+
+// Found by fuzzing: a single pair in a flow sequence has no braces, so `, key: value`
+// after it was another item of the sequence.
+#[test]
+fn a_flow_pair_in_a_sequence_gets_no_inserted_entry() {
+    assert_not_fixed("  containers: [image: nginx:1.25]\n");
+    assert_not_fixed("  containers: [name: web, image: nginx]\n");
+    // Its value can still be replaced.
+    assert_fixed(
+        "  containers: [image: nginx:1.25, imagePullPolicy: always]\n",
+        "  containers: [image: nginx:1.25, imagePullPolicy: Always]\n",
+    );
+}
+
+// Found by fuzzing: an entry inserted at the column of a key written with a tag or an
+// anchor (`- ! image:`) was nested under it, since the mapping's column is the tag's.
+#[test]
+fn no_entry_is_inserted_after_a_key_with_properties() {
+    assert_not_fixed("  containers:\n  - ! image: nginx\n");
+    assert_not_fixed("  containers:\n  - name: web\n    &k image: nginx\n");
+}
+
+// Found by fuzzing: in a document that does not parse, the partial tree moves with the
+// text (here the container vanished once its policy was fixed), so no fix is safe there.
+#[test]
+fn no_fix_is_safe_in_a_document_that_does_not_parse() {
+    let broken = format!(
+        "{POD}  containers:\n  - name: web\n    image: nginx\n    imagePullPolicy: always\n  volumes: [\n"
+    );
+    let analysis = analyze(&broken, &Config::default());
+    let invalid = analysis
+        .findings
+        .iter()
+        .find(|finding| finding.rule == "invalid-pull-policy")
+        .expect("the policy is still reported");
+    assert!(!invalid.fixes.is_empty() && invalid.fixes.iter().all(|fix| !fix.safe));
+    assert_eq!(fixed(&broken), broken);
+}
