@@ -434,6 +434,63 @@ pub fn check_gitops(input: &str) -> Result<(), String> {
         let values = chart.join("values.yaml");
         let found = values_findings(chart, &chart_files, &files, &|_| Severity::Error);
         in_file(&values, &found.iter().collect::<Vec<_>>())?;
+        safe_values_fixes_hold(chart, &values, &chart_files, &files, &found)
+            .map_err(|problem| format!("{}: {problem}", values.display()))?;
+    }
+    Ok(())
+}
+
+/// The safe Helm values fixes, applied together, leave a values file that parses as
+/// before and on which none of the fixed findings comes back.
+fn safe_values_fixes_hold(
+    chart: &Path,
+    values: &Path,
+    chart_files: &[PathBuf],
+    files: &HashMap<PathBuf, String>,
+    found: &[Finding],
+) -> Result<(), String> {
+    let fixed: Vec<&Finding> = found
+        .iter()
+        .filter(|finding| finding.fixes.iter().any(|fix| fix.safe))
+        .collect();
+    if fixed.is_empty() {
+        return Ok(());
+    }
+    let text = files.get(values).map(String::as_str).unwrap_or_default();
+    let edits: Vec<Edit> = fixed
+        .iter()
+        .filter_map(|finding| finding.fixes.iter().find(|fix| fix.safe))
+        .flat_map(|fix| fix.edits.iter().cloned())
+        .collect();
+    let repaired = apply_edits(text, &edits);
+    let context = |problem: String| format!("{problem}\n--- repaired values:\n{repaired}");
+    let (before, after) = (
+        crate::yaml::YamlFile::parse(text),
+        crate::yaml::YamlFile::parse(&repaired),
+    );
+    let broken = |file: &crate::yaml::YamlFile| {
+        file.documents
+            .iter()
+            .filter(|doc| doc.error.is_some())
+            .count()
+    };
+    if before.documents.len() != after.documents.len() || broken(&after) > broken(&before) {
+        return Err(context("the safe fixes break the values file".to_owned()));
+    }
+    let mut files = files.clone();
+    files.insert(values.to_path_buf(), repaired.clone());
+    let again = values_findings(chart, chart_files, &files, &|_| Severity::Error);
+    for finding in &fixed {
+        let rule = finding.rule;
+        let count =
+            |found: &mut dyn Iterator<Item = &Finding>| found.filter(|f| f.rule == rule).count();
+        let (was, is) = (count(&mut found.iter()), count(&mut again.iter()));
+        let repaired_count = count(&mut fixed.iter().copied());
+        if is + repaired_count > was {
+            return Err(context(format!(
+                "{rule}: {was} findings, {repaired_count} with a safe fix, {is} after the fixes"
+            )));
+        }
     }
     Ok(())
 }
