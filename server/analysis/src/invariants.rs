@@ -68,6 +68,8 @@ pub struct FixRoundTrip {
     pub fixed: usize,
     /// Edits applied.
     pub edits: usize,
+    /// The text with the safe fixes applied; `None` when there were none.
+    pub repaired: Option<String>,
 }
 
 /// A container, by document and path from the object root.
@@ -164,6 +166,7 @@ pub fn check_safe_fixes(text: &str) -> Result<FixRoundTrip, String> {
     Ok(FixRoundTrip {
         fixed,
         edits: kept.len(),
+        repaired: Some(repaired),
     })
 }
 
