@@ -12,6 +12,8 @@ pub mod finding;
 pub mod fix;
 pub mod gitops;
 pub mod image;
+#[doc(hidden)]
+pub mod invariants;
 pub mod k8s;
 pub mod rules;
 pub mod suppress;

@@ -1,167 +1,41 @@
-//! The fix round trip, on every rule fixture and every corpus file: apply
-//! the safe fixes of all `implicit-pull-policy` findings, analyse again, and
-//!
-//! - (a) no `implicit-pull-policy` is left,
-//! - (b) every container (matched by document and path) has the same
-//!   effective pull policy,
-//! - (c) the text differs only by the inserted text (a fix may also fill in
-//!   an empty value such as `imagePullPolicy: ""`),
-//! - (d) no new `yaml-syntax` or `duplicate-key` finding appears.
+//! The fix round trip: apply every safe fix `analyze` offers and check, with the
+//! property checker the `fix_roundtrip` fuzz target uses
+//! ([`gitops_ls_analysis::invariants::check_safe_fixes`]), that the text still parses,
+//! that only the policy entries changed (byte for byte outside the edits, and in the
+//! parsed tree), that the fixed findings are gone and that every container's effective
+//! policy is the one the fix writes. On every rule fixture, every corpus file and the
+//! shapes fuzzing found.
 
 mod common;
 
-use std::collections::BTreeMap;
 use std::path::Path;
-use std::time::Instant;
 
-use gitops_ls_analysis::{analyze, apply_edits, Analysis, Config, Edit};
-
-const RULE: &str = "implicit-pull-policy";
-
-/// Values that decode to "" and are defaulted like a missing policy.
-const EMPTY_VALUES: &[&str] = &["\"\"", "''", "~", "null", "Null", "NULL"];
-
-fn policies(analysis: &Analysis) -> BTreeMap<(usize, String), Option<String>> {
-    analysis
-        .containers
-        .iter()
-        .map(|facts| {
-            let key = (facts.container.document, facts.container.path.clone());
-            let policy = facts.effective.policy().map(|p| p.as_str().to_owned());
-            (key, policy)
-        })
-        .collect()
-}
-
-fn count(analysis: &Analysis, rule: &str) -> usize {
-    analysis.findings.iter().filter(|f| f.rule == rule).count()
-}
-
-/// The edits `apply_edits` keeps, in order (it drops overlapping ones).
-fn kept_edits(edits: &[Edit]) -> Vec<Edit> {
-    let mut sorted = edits.to_vec();
-    sorted.sort_by_key(|edit| (edit.range.start, edit.range.end));
-    let mut kept: Vec<Edit> = Vec::new();
-    for edit in sorted {
-        let overlaps = kept.last().is_some_and(|last| {
-            edit.range.start < last.range.end || (edit.range.is_empty() && last.range == edit.range)
-        });
-        if !overlaps {
-            kept.push(edit);
-        }
-    }
-    kept
-}
-
-/// Checks the round trip on one text; returns what went wrong.
-fn round_trip(text: &str, config: &Config) -> Result<usize, String> {
-    let before = analyze(text, config);
-    let edits: Vec<Edit> = before
-        .findings
-        .iter()
-        .filter(|finding| finding.rule == RULE)
-        .flat_map(|finding| finding.fixes.iter().filter(|fix| fix.safe))
-        .flat_map(|fix| fix.edits.iter().cloned())
-        .collect();
-    if edits.is_empty() {
-        return Ok(0);
-    }
-    let fixed = apply_edits(text, &edits);
-    let after = analyze(&fixed, config);
-    let mut problems = Vec::new();
-
-    // (a)
-    for finding in after.findings.iter().filter(|f| f.rule == RULE) {
-        let line = after.lines.line_of(finding.range.start) + 1;
-        problems.push(format!(
-            "(a) still {RULE} on line {line}: {}",
-            finding.message
-        ));
-    }
-    // (b)
-    let (old, new) = (policies(&before), policies(&after));
-    if old != new {
-        for (key, policy) in &old {
-            let now = new.get(key);
-            if now != Some(policy) {
-                problems.push(format!("(b) {key:?}: {policy:?} became {now:?}"));
-            }
-        }
-        for key in new.keys().filter(|key| !old.contains_key(*key)) {
-            problems.push(format!("(b) new container {key:?}"));
-        }
-    }
-    // (c) Remove the inserted texts again (and put back the empty values
-    // that were filled in): that must give the old text, byte for byte.
-    let mut rebuilt = String::with_capacity(text.len());
-    let mut cursor = 0; // in `fixed`
-    let mut shift = 0isize; // `fixed` offset minus `text` offset
-    for edit in kept_edits(&edits) {
-        let replaced = &text[edit.range.clone()];
-        if !replaced.is_empty() && !EMPTY_VALUES.contains(&replaced) {
-            problems.push(format!(
-                "(c) an edit replaces {replaced:?}, not an empty value"
-            ));
-        }
-        let at = (edit.range.start as isize + shift) as usize;
-        if fixed.get(at..at + edit.new_text.len()) != Some(edit.new_text.as_str()) {
-            problems.push(format!(
-                "(c) {:?} is not where it was inserted",
-                edit.new_text
-            ));
-            break;
-        }
-        rebuilt.push_str(&fixed[cursor..at]);
-        rebuilt.push_str(replaced);
-        cursor = at + edit.new_text.len();
-        shift += edit.new_text.len() as isize - replaced.len() as isize;
-    }
-    rebuilt.push_str(fixed.get(cursor..).unwrap_or_default());
-    if rebuilt != text {
-        problems.push("(c) the fixed text changes more than the inserted text".to_owned());
-    }
-    // (d)
-    for rule in ["yaml-syntax", "duplicate-key"] {
-        let (was, is) = (count(&before, rule), count(&after, rule));
-        if is > was {
-            problems.push(format!("(d) {rule}: {was} findings before, {is} after"));
-        }
-    }
-    if problems.is_empty() {
-        Ok(edits.len())
-    } else {
-        Err(format!("{}\n--- fixed text:\n{fixed}", problems.join("\n")))
-    }
-}
+use gitops_ls_analysis::invariants::{check_safe_fixes, FixRoundTrip};
+use gitops_ls_analysis::{analyze, Config};
 
 fn check_all(files: &[(String, String)]) -> (usize, usize) {
-    let config = Config::default();
     let mut failures = Vec::new();
     let mut fixed_files = 0;
-    let mut insertions = 0;
+    let mut edits = 0;
     for (name, text) in files {
-        match round_trip(text, &config) {
-            Ok(0) => {}
-            Ok(n) => {
+        match check_safe_fixes(text) {
+            Ok(FixRoundTrip { edits: 0, .. }) => {}
+            Ok(round_trip) => {
                 fixed_files += 1;
-                insertions += n;
+                edits += round_trip.edits;
             }
             Err(problem) => failures.push(format!("{name}:\n{problem}")),
         }
     }
-    let shown: Vec<&String> = failures.iter().take(10).collect();
+    let shown: Vec<&str> = failures.iter().take(10).map(String::as_str).collect();
     assert!(
         failures.is_empty(),
         "{} of {} files fail the fix round trip; the first ones:\n\n{}",
         failures.len(),
         files.len(),
-        shown
-            .iter()
-            .map(|s| s.as_str())
-            .collect::<Vec<_>>()
-            .join("\n\n")
+        shown.join("\n\n")
     );
-    (fixed_files, insertions)
+    (fixed_files, edits)
 }
 
 #[test]
@@ -173,10 +47,10 @@ fn fixes_round_trip_on_every_fixture() {
             (path.display().to_string(), text)
         })
         .collect();
-    let (fixed, insertions) = check_all(&files);
+    let (fixed, edits) = check_all(&files);
     assert!(fixed >= 10, "only {fixed} fixtures had fixes");
     println!(
-        "fix round trip: {} fixtures, {fixed} fixed, {insertions} fixes",
+        "fix round trip: {} fixtures, {fixed} fixed, {edits} edits",
         files.len()
     );
 }
@@ -187,19 +61,194 @@ fn fixes_round_trip_on_the_corpus() {
         println!("fix round trip: no corpus at ../shared/corpus, 0 files checked");
         return;
     };
-    let started = Instant::now();
     let files: Vec<(String, String)> = common::corpus_texts(&dir)
         .into_iter()
         .map(|(path, text)| (relative(&path, &dir), text))
         .collect();
-    let (fixed, insertions) = check_all(&files);
+    let (fixed, edits) = check_all(&files);
     println!(
-        "fix round trip: {} corpus files checked, {fixed} fixed, {insertions} fixes, {:.1?}",
-        files.len(),
-        started.elapsed()
+        "fix round trip: {} corpus files checked, {fixed} fixed, {edits} edits",
+        files.len()
     );
 }
 
 fn relative(path: &Path, dir: &Path) -> String {
     path.strip_prefix(dir).unwrap_or(path).display().to_string()
+}
+
+const POD: &str = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n";
+
+/// The text after `check --fix`, which must not change what the text means.
+fn fixed(text: &str) -> String {
+    let round_trip = check_safe_fixes(text).unwrap_or_else(|problem| panic!("{text:?}: {problem}"));
+    round_trip.repaired.unwrap_or_else(|| text.to_owned())
+}
+
+/// Asserts the round trip on `spec` (under a Pod's `spec:`) and that the safe fixes give
+/// `expected`; returns how many edits were applied.
+fn assert_fixed(spec: &str, expected: &str) -> usize {
+    let text = format!("{POD}{spec}");
+    let round_trip =
+        check_safe_fixes(&text).unwrap_or_else(|problem| panic!("{spec:?}: {problem}"));
+    let expected = Some(format!("{POD}{expected}"));
+    assert_eq!(round_trip.repaired, expected, "{spec:?}");
+    round_trip.edits
+}
+
+/// Asserts that nothing is fixed: no safe fix is offered.
+fn assert_not_fixed(spec: &str) {
+    let text = format!("{POD}{spec}");
+    assert_eq!(
+        check_safe_fixes(&text),
+        Ok(FixRoundTrip::default()),
+        "{spec:?}"
+    );
+}
+
+// Issue 10, first shape: a key without a value in a flow mapping got the policy after the
+// next `:` anywhere in the text (`name: Always web`), once more on every `--fix`.
+#[test]
+fn a_policy_key_without_a_value_gets_its_own_value() {
+    let cases = [
+        (
+            "  containers: [{imagePullPolicy, name: web, image: nginx}]\n",
+            "  containers: [{imagePullPolicy: Always, name: web, image: nginx}]\n",
+        ),
+        (
+            "  containers: [{imagePullPolicy: , name: web, image: nginx}]\n",
+            "  containers: [{imagePullPolicy: Always , name: web, image: nginx}]\n",
+        ),
+        (
+            "  containers: [{imagePullPolicy:, name: web, image: nginx:1.25}]\n",
+            "  containers: [{imagePullPolicy: IfNotPresent, name: web, image: nginx:1.25}]\n",
+        ),
+        (
+            "  containers: [{\"imagePullPolicy\":, name: web, image: nginx}]\n",
+            "  containers: [{\"imagePullPolicy\": Always, name: web, image: nginx}]\n",
+        ),
+        // The next `:` was in a comment, or on the next line.
+        (
+            "  containers:\n  - {imagePullPolicy, # note: x\n     name: web, image: nginx}\n",
+            "  containers:\n  - {imagePullPolicy: Always, # note: x\n     name: web, image: nginx}\n",
+        ),
+        (
+            "  containers:\n  - imagePullPolicy:\n    name: web\n    image: nginx\n",
+            "  containers:\n  - imagePullPolicy: Always\n    name: web\n    image: nginx\n",
+        ),
+        (
+            "  containers:\n  - imagePullPolicy: # note: x\n    name: web\n    image: nginx\n",
+            "  containers:\n  - imagePullPolicy: Always # note: x\n    name: web\n    image: nginx\n",
+        ),
+        (
+            "  containers:\n  - imagePullPolicy:\n\n    name: web\n    image: nginx\n",
+            "  containers:\n  - imagePullPolicy: Always\n\n    name: web\n    image: nginx\n",
+        ),
+    ];
+    for (spec, expected) in cases {
+        assert_eq!(assert_fixed(spec, expected), 1);
+        // A second `--fix` has nothing left to do.
+        let once = format!("{POD}{expected}");
+        assert_eq!(fixed(&once), once);
+    }
+}
+
+// Issue 10, second shape: the policy went before the `:` of an empty image value.
+#[test]
+fn an_inserted_policy_goes_after_an_empty_value() {
+    let cases = [
+        (
+            "  containers: [{name: web, image:}]\n",
+            "  containers: [{name: web, image:, imagePullPolicy: IfNotPresent}]\n",
+        ),
+        (
+            "  containers: [{name: web, image: }]\n",
+            "  containers: [{name: web, image:, imagePullPolicy: IfNotPresent }]\n",
+        ),
+        (
+            "  containers: [{image:, name: web}]\n",
+            "  containers: [{image:, imagePullPolicy: IfNotPresent, name: web}]\n",
+        ),
+    ];
+    for (spec, expected) in cases {
+        assert_fixed(spec, expected);
+    }
+}
+
+// Issue 10, third shape: `IfNotPresent !!null`, which the API server rejects. The whole
+// node is replaced, properties included; an anchor that an alias uses is not removed.
+#[test]
+fn a_tagged_or_anchored_policy_is_replaced_whole() {
+    let container = "  containers:\n  - name: web\n    image: nginx:1.25\n    imagePullPolicy: ";
+    let cases = [
+        ("!!null", "IfNotPresent"),
+        ("!!str", "IfNotPresent"),
+        ("&a", "IfNotPresent"),
+        ("!custom", "IfNotPresent"),
+        ("!!str always", "Always"),
+        ("!custom always", "Always"),
+        ("&a always", "Always"),
+        ("!!str &a # c\n      always", "Always"),
+        ("!!str |\n      always", "Always"),
+        ("|\n      always", "Always"),
+        (">-\n      never", "Never"),
+    ];
+    for (written, policy) in cases {
+        let spec = format!("{container}{written}\n    args: [x]\n");
+        let expected = format!("{container}{policy}\n    args: [x]\n");
+        assert_eq!(assert_fixed(&spec, &expected), 1, "{written:?}");
+        let flow = format!(
+            "  containers: [{{name: web, image: nginx:1.25, imagePullPolicy: {written}}}]\n"
+        );
+        let expected = format!(
+            "  containers: [{{name: web, image: nginx:1.25, imagePullPolicy: {policy}}}]\n"
+        );
+        if !written.contains(['|', '>']) {
+            assert_eq!(assert_fixed(&flow, &expected), 1, "flow {written:?}");
+        }
+    }
+    // Another container uses the anchor: replacing it would change that one too, so only
+    // the alias is replaced.
+    let shared = "  containers:\n  - name: a\n    image: nginx:1.25\n    imagePullPolicy: &p always\n  - name: b\n    image: nginx:1.25\n    imagePullPolicy: *p\n";
+    assert_fixed(shared, &shared.replace("*p", "Always"));
+    assert_not_fixed(
+        "  containers:\n  - name: a\n    image: nginx:1.25\n    imagePullPolicy: &p always\n    env: [{name: P, value: *p}]\n",
+    );
+}
+
+// Found by fuzzing: a single pair in a flow sequence has no braces, so `, key: value`
+// after it was another item of the sequence.
+#[test]
+fn a_flow_pair_in_a_sequence_gets_no_inserted_entry() {
+    assert_not_fixed("  containers: [image: nginx:1.25]\n");
+    assert_not_fixed("  containers: [name: web, image: nginx]\n");
+    // Its value can still be replaced.
+    assert_fixed(
+        "  containers: [image: nginx:1.25, imagePullPolicy: always]\n",
+        "  containers: [image: nginx:1.25, imagePullPolicy: Always]\n",
+    );
+}
+
+// Found by fuzzing: an entry inserted at the column of a key written with a tag or an
+// anchor (`- ! image:`) was nested under it, since the mapping's column is the tag's.
+#[test]
+fn no_entry_is_inserted_after_a_key_with_properties() {
+    assert_not_fixed("  containers:\n  - ! image: nginx\n");
+    assert_not_fixed("  containers:\n  - name: web\n    &k image: nginx\n");
+}
+
+// Found by fuzzing: in a document that does not parse, the partial tree moves with the
+// text (here the container vanished once its policy was fixed), so no fix is safe there.
+#[test]
+fn no_fix_is_safe_in_a_document_that_does_not_parse() {
+    let broken = format!(
+        "{POD}  containers:\n  - name: web\n    image: nginx\n    imagePullPolicy: always\n  volumes: [\n"
+    );
+    let analysis = analyze(&broken, &Config::default());
+    let invalid = analysis
+        .findings
+        .iter()
+        .find(|finding| finding.rule == "invalid-pull-policy")
+        .expect("the policy is still reported");
+    assert!(!invalid.fixes.is_empty() && invalid.fixes.iter().all(|fix| !fix.safe));
+    assert_eq!(fixed(&broken), broken);
 }

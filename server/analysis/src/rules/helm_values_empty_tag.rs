@@ -58,6 +58,17 @@ mod tests {
         assert_eq!(fixed, "image:\n  repository: nginx\n  tag: '1.16.0'\n");
         assert!(run(&fixed, "").is_empty());
 
+        // A missing tag goes after the last entry of a flow mapping, also when that
+        // entry has an empty value (after its `:`).
+        let flow = "image: {repository: nginx, pullPolicy:}\n";
+        let found = run(flow, "");
+        assert_eq!(found.len(), 1, "{found:#?}");
+        let fixed = apply_edits(flow, &found[0].fixes[0].edits);
+        assert_eq!(
+            fixed,
+            "image: {repository: nginx, pullPolicy:, tag: \"1.16.0\"}\n"
+        );
+
         let hint = run(values, "rules:\n  helm-values-empty-tag: hint\n");
         assert_eq!(hint[0].severity, Severity::Hint);
         assert!(run(values, "rules:\n  helm-values-empty-tag: off\n").is_empty());

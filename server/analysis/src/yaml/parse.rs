@@ -190,13 +190,15 @@ impl TreeBuilder {
         start..end.max(start)
     }
 
-    fn add_node(&mut self, kind: NodeKind, span: TextRange, anchor: usize) -> NodeId {
+    fn add_node(&mut self, kind: NodeKind, span: TextRange, anchor: usize, tagged: bool) -> NodeId {
         let id = self.document.nodes.len();
         let complete = matches!(kind, NodeKind::Scalar { .. } | NodeKind::Alias { .. });
         self.document.nodes.push(Node {
             kind,
             span,
             complete,
+            anchored: anchor != 0,
+            tagged,
         });
         if anchor != 0 {
             self.anchors.insert(anchor, id);
@@ -333,7 +335,7 @@ fn parse_document(masked: &str, range: TextRange) -> Document {
         };
         let node_range = builder.range(&span);
         match event {
-            Event::Scalar(value, style, anchor, _) => {
+            Event::Scalar(value, style, anchor, tag) => {
                 let style = scalar_style(style);
                 let node_range = match style {
                     ScalarStyle::Literal | ScalarStyle::Folded => {
@@ -348,14 +350,15 @@ fn parse_document(masked: &str, range: TextRange) -> Document {
                     },
                     node_range,
                     anchor,
+                    tag.is_some(),
                 );
             }
             Event::Alias(anchor) => {
                 if let Some(&target) = builder.anchors.get(&anchor) {
-                    builder.add_node(NodeKind::Alias { target }, node_range, 0);
+                    builder.add_node(NodeKind::Alias { target }, node_range, 0, false);
                 }
             }
-            Event::SequenceStart(style, anchor, _) => {
+            Event::SequenceStart(style, anchor, tag) => {
                 let flow = style == StructureStyle::Flow;
                 let id = builder.add_node(
                     NodeKind::Sequence {
@@ -364,10 +367,11 @@ fn parse_document(masked: &str, range: TextRange) -> Document {
                     },
                     node_range,
                     anchor,
+                    tag.is_some(),
                 );
                 builder.stack.push(Frame::Sequence(id));
             }
-            Event::MappingStart(style, anchor, _) => {
+            Event::MappingStart(style, anchor, tag) => {
                 let flow = style == StructureStyle::Flow;
                 let id = builder.add_node(
                     NodeKind::Mapping {
@@ -376,6 +380,7 @@ fn parse_document(masked: &str, range: TextRange) -> Document {
                     },
                     node_range,
                     anchor,
+                    tag.is_some(),
                 );
                 builder.stack.push(Frame::Mapping {
                     id,

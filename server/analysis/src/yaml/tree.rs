@@ -44,6 +44,10 @@ pub struct Node {
     /// False when the document broke before this collection was closed: its
     /// children are only those seen before the error.
     pub complete: bool,
+    /// Written with an anchor (`&name`), which `span` does not cover.
+    pub anchored: bool,
+    /// Written with a tag (`!!str`, `!custom`), which `span` does not cover.
+    pub tagged: bool,
 }
 
 /// A comment, with the range of `#…` in the original text.

@@ -559,8 +559,7 @@ impl Lint {
         let NodeKind::Mapping { entries, flow } = &node.kind else {
             return None;
         };
-        let end_of =
-            |e: &crate::yaml::MapEntry| doc.node(e.value).span.end.max(doc.node(e.key).span.end);
+        let end_of = |e: &crate::yaml::MapEntry| crate::fix::entry_end(text, doc, *flow, e);
         if *flow {
             return Some(match entries.last() {
                 Some(last) => {
