@@ -118,7 +118,7 @@ check('diagnostics: rule ids as codes, source gitops-ls, exact range, severity f
   local latest = ours(buf, 'latest-tag')[1]
   expect(latest.severity == vim.diagnostic.severity.ERROR, 'latest-tag is an error in .gitops-ls.yaml, got ' .. latest.severity)
   local implicit = ours(buf, 'implicit-pull-policy')[1]
-  expect(implicit.severity == vim.diagnostic.severity.WARN, 'implicit-pull-policy keeps its default severity')
+  expect(implicit.severity == vim.diagnostic.severity.HINT, 'implicit-pull-policy keeps its default severity (hint), got ' .. implicit.severity)
 end)
 
 check('hover (vim.lsp.buf.hover) on `image: nginx` shows the effective policy', function()
