@@ -41,6 +41,9 @@ export PRE_COMMIT_HOME="$cache/pre-commit-home" PIP_DISABLE_PIP_VERSION_CHECK=1
 export CARGO_BUILD_BUILD_DIR
 CARGO_BUILD_BUILD_DIR=$(cd "$repo" && cargo metadata --format-version 1 --no-deps | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])') ||
   abort "cargo metadata"
+# The hook's binary lands in pre-commit's clone, as for a user without a target-dir of their
+# own; the test finds it there (a CARGO_TARGET_DIR of whoever runs the tests would move it).
+unset CARGO_TARGET_DIR
 
 # Commits in the scratch repositories, whoever runs the test.
 export GIT_AUTHOR_NAME=gitops-ls-test GIT_AUTHOR_EMAIL=test@gitops-ls.invalid
