@@ -341,8 +341,29 @@ fn rules_and_explain() {
         Some("hint"),
         "{listing}"
     );
+    // The phase comes from the registry: cross-file rules say where they run.
+    let phase_of = |id: &str| {
+        let line = listing
+            .lines()
+            .find(|line| line.starts_with(&format!("{id} ")))
+            .unwrap_or_default();
+        line.split_whitespace().nth(3).map(str::to_owned)
+    };
+    assert_eq!(
+        phase_of("overlay-changes-policy").as_deref(),
+        Some("workspace")
+    );
+    assert_eq!(phase_of("helm-values-empty-tag").as_deref(), Some("chart"));
+    assert_eq!(phase_of("latest-tag").as_deref(), Some("document"));
     let explained = run(dir.path(), &["explain", "latest-with-digest"]);
     assert!(stdout(&explained).contains("defaults to Always"));
+    let options = stdout(&run(dir.path(), &["explain", "require-pull-policy"]));
+    assert!(
+        options.contains(
+            "allowed: a list of Always, IfNotPresent, Never (required when the rule is on)"
+        ),
+        "{options}"
+    );
     assert_eq!(run(dir.path(), &["explain", "nope"]).status.code(), Some(2));
 }
 

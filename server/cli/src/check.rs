@@ -163,7 +163,7 @@ pub fn run(args: &CheckArgs) -> ExitCode {
         if any_fixed {
             for file in &mut files {
                 let findings = &mut file.analysis.findings;
-                findings.retain(|finding| !rules::CROSS_FILE_RULES.contains(&finding.rule));
+                findings.retain(|finding| !rules::is_cross_file(finding.rule));
             }
             index = build_index(&root, &paths, &files, &other_yaml);
             demote_fixes_that_change_overlays(&index, &root, &mut files, &other_yaml);

@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use gitops_ls_analysis::rules::{rule, RULES};
+use gitops_ls_analysis::rules::{rule, OptionValue, RuleOption, RULES};
 
 use crate::EXIT_ERROR;
 
@@ -11,9 +11,11 @@ pub fn list() -> ExitCode {
     for rule in RULES {
         let meta = &rule.meta;
         println!(
-            "{:width$}  {:7}  {}",
+            "{:width$}  {:7}  {:15}  {:9}  {}",
             meta.id,
             meta.default_severity.as_str(),
+            meta.family.as_str(),
+            meta.phase.as_str(),
             meta.summary
         );
     }
@@ -31,13 +33,20 @@ pub fn explain(id: &str) -> ExitCode {
     };
     let meta = &rule.meta;
     println!(
-        "{}  (default severity: {})\n",
-        meta.id, meta.default_severity
+        "{}  (default severity: {}; family: {}; runs per {})\n",
+        meta.id,
+        meta.default_severity,
+        meta.family.as_str(),
+        meta.phase.as_str()
     );
     println!("{}\n", meta.summary);
     println!("{}\n", meta.rationale);
     if !meta.options.is_empty() {
-        println!("Options in .gitops-ls.yaml: {}\n", meta.options);
+        println!("Options in .gitops-ls.yaml (with `severity`, in the rule's mapping):");
+        for option in meta.options {
+            println!("  {}", describe_option(option));
+        }
+        println!();
     }
     println!(
         "Suppress with `# gitops-ls-ignore: {}` on the line or the line above, or the \
@@ -45,4 +54,21 @@ pub fn explain(id: &str) -> ExitCode {
         meta.id, meta.id
     );
     ExitCode::SUCCESS
+}
+
+/// `allowed: a list of Always, IfNotPresent, Never (required when the rule is on): …`
+fn describe_option(option: &RuleOption) -> String {
+    let kind = match &option.value {
+        OptionValue::StringList => "a list of strings".to_owned(),
+        OptionValue::EnumList(values) => {
+            let names: Vec<&str> = values.iter().map(|v| v.value).collect();
+            format!("a list of {}", names.join(", "))
+        }
+    };
+    let required = if option.required_when_on {
+        " (required when the rule is on)"
+    } else {
+        ""
+    };
+    format!("{}: {kind}{required}: {}", option.name, option.description)
 }

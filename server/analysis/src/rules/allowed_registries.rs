@@ -1,18 +1,26 @@
 //! `allowed-registries`: images must come from configured registries (off by default).
 
-use super::{Rule, RuleContext, RuleMeta};
+use super::{Family, OptionValue, Phase, Rule, RuleContext, RuleMeta, RuleOption};
 use crate::finding::{Finding, Severity};
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
         id: "allowed-registries",
         default_severity: Severity::Off,
+        family: Family::ImageReference,
+        phase: Phase::Document,
         summary: "The image does not come from an allowed registry or repository",
         rationale: "Pulling only from trusted registries (your own, a mirror) keeps unreviewed \
                     images out of the cluster. Prefixes are compared with the normalized name, \
                     so `nginx` is `docker.io/library/nginx`.",
-        options:
-            "prefixes: [\"ghcr.io/acme/\", \"registry.k8s.io\"] (required when the rule is on)",
+        docs: "the normalized image name does not start with a configured prefix",
+        options: &[RuleOption {
+            name: "prefixes",
+            value: OptionValue::StringList,
+            required_when_on: true,
+            description: "prefixes of the normalized image name (`docker.io/library/nginx`, \
+                          `ghcr.io/acme/…`) that are allowed",
+        }],
     },
     check,
 };

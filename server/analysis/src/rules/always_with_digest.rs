@@ -1,6 +1,6 @@
 //! `always-with-digest`: Always on a digest-pinned image (off by default).
 
-use super::{report_written_policy, ContainerFacts, Rule, RuleContext, RuleMeta};
+use super::{report_written_policy, ContainerFacts, Family, Phase, Rule, RuleContext, RuleMeta};
 use crate::finding::{Finding, Severity};
 use crate::image::PullPolicy;
 
@@ -8,12 +8,15 @@ pub static RULE: Rule = Rule {
     meta: RuleMeta {
         id: "always-with-digest",
         default_severity: Severity::Off,
+        family: Family::PullPolicy,
+        phase: Phase::Document,
         summary: "Always on a digest-pinned image: a registry outage blocks restarts for nothing",
         rationale: "With Always the kubelet asks the registry on every container start, even when \
                     the image is cached. A digest already pins the content, so the check gains \
                     nothing, and while the registry is down, restarts and scale-ups fail with \
                     ImagePullBackOff. IfNotPresent is enough for a digest.",
-        options: "",
+        docs: "`Always` on a digest-pinned image: a registry outage blocks restarts for nothing",
+        options: &[],
     },
     check,
 };

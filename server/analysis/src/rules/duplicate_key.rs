@@ -1,17 +1,20 @@
 //! `duplicate-key`: a mapping that repeats a key.
 
-use super::{Rule, RuleContext, RuleMeta};
+use super::{Family, Phase, Rule, RuleContext, RuleMeta};
 use crate::finding::{Finding, RelatedLocation, Severity};
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
         id: "duplicate-key",
         default_severity: Severity::Error,
+        family: Family::Yaml,
+        phase: Phase::Document,
         summary: "A mapping repeats a key",
         rationale: "YAML forbids repeated keys and Kubernetes' strict decoding rejects them \
                     (\"mapping key already defined\"); tools that do accept them silently keep \
                     one of the values, so what you read is not what is applied.",
-        options: "",
+        docs: "a mapping repeats a key",
+        options: &[],
     },
     check,
 };

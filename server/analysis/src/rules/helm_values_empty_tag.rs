@@ -5,13 +5,15 @@
 //! [`crate::gitops::helm::values_findings`] and reported in `values.yaml`, not by
 //! [`crate::analyze`]. It is registered here for its id, severity and documentation.
 
-use super::{Rule, RuleContext, RuleMeta};
+use super::{Family, Phase, Rule, RuleContext, RuleMeta};
 use crate::finding::{Finding, Severity};
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
         id: crate::gitops::helm::HELM_VALUES_EMPTY_TAG,
         default_severity: Severity::Error,
+        family: Family::Helm,
+        phase: Phase::Chart,
         summary: "An empty values.yaml value renders an image with an empty tag or digest",
         rationale: "A template like `{{ .Values.image.repository }}:{{ .Values.image.tag }}` \
                     with `tag: \"\"` renders `image: nginx:`. The API server does not parse \
@@ -22,7 +24,13 @@ pub static RULE: Rule = Rule {
                     only when setting the value is shown to repair the rendered image. The \
                     fix sets the tag to the chart's appVersion; it changes what deploys, so \
                     it is never applied without review.",
-        options: "",
+        docs: "cross-file: an empty `values.yaml` value makes a template render `nginx:` (or \
+                `nginx@`): an invalid reference the node fails with `InvalidImageName` \
+                (unquoted, `helm template` fails). The value is blamed only when setting it \
+                fixes the render, and only for containers whose `if`/`with` blocks are on with \
+                the chart's values; a `| default .Chart.AppVersion` template is fine. Fix (not \
+                safe: it changes what deploys): set the tag to the chart's `appVersion`",
+        options: &[],
     },
     check,
 };

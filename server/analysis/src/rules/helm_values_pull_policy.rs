@@ -6,13 +6,15 @@
 //! [`crate::gitops::helm::values_findings`] and reported in `values.yaml`, not by
 //! [`crate::analyze`]. It is registered here for its id, severity and documentation.
 
-use super::{Rule, RuleContext, RuleMeta};
+use super::{Family, Phase, Rule, RuleContext, RuleMeta};
 use crate::finding::{Finding, Severity};
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
         id: crate::gitops::helm::HELM_VALUES_PULL_POLICY,
         default_severity: Severity::Error,
+        family: Family::Helm,
+        phase: Phase::Chart,
         summary: "A values.yaml value renders an imagePullPolicy the API server rejects",
         rationale: "The API server compares imagePullPolicy case-sensitively, so a chart value \
                     `pullPolicy: always` renders a Deployment that fails to apply with \
@@ -22,7 +24,13 @@ pub static RULE: Rule = Rule {
                     with its own values are checked. The fix writes the exact spelling when \
                     only one policy fits (`always` → `Always`, `if-not-present` → \
                     `IfNotPresent`).",
-        options: "",
+        docs: "cross-file: a chart's `values.yaml` value that a template renders as \
+                `imagePullPolicy` is not `Always`/`IfNotPresent`/`Never` (the API server rejects \
+                the Pod); reported on the value, with the template containers as related \
+                locations; fix (safe, only when the intent is clear): `always` → `Always`, \
+                `ifnotpresent`/`if-not-present` → `IfNotPresent`, `never` → `Never`, quoting \
+                kept",
+        options: &[],
     },
     check,
 };

@@ -1,6 +1,6 @@
 //! `if-not-present-latest`: explicit IfNotPresent on a `:latest` image.
 
-use super::{is_latest_without_digest, Rule, RuleContext, RuleMeta};
+use super::{is_latest_without_digest, Family, Phase, Rule, RuleContext, RuleMeta};
 use crate::finding::{Finding, Severity};
 use crate::image::PullPolicy;
 use crate::k8s::{EffectivePolicy, Field};
@@ -9,12 +9,15 @@ pub static RULE: Rule = Rule {
     meta: RuleMeta {
         id: "if-not-present-latest",
         default_severity: Severity::Warning,
+        family: Family::PullPolicy,
+        phase: Phase::Document,
         summary: "IfNotPresent on a latest or untagged image: nodes keep stale images",
         rationale: "With IfNotPresent the kubelet pulls only when the node has no image under \
                     that name. For a mutable tag each node keeps whatever it pulled first, so \
                     nodes drift apart and a rollout does not pick up a new push. Use Always, or \
                     pin a version or digest.",
-        options: "",
+        docs: "explicit `IfNotPresent` on a `latest`/untagged image: nodes keep stale images",
+        options: &[],
     },
     check,
 };

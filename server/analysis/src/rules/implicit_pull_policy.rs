@@ -1,6 +1,6 @@
 //! `implicit-pull-policy`: no `imagePullPolicy`, so the API server picks one.
 
-use super::{Rule, RuleContext, RuleMeta};
+use super::{Family, Phase, Rule, RuleContext, RuleMeta};
 use crate::finding::{Finding, Severity};
 use crate::image::PullPolicy;
 use crate::k8s::{Defaulting, EffectivePolicy};
@@ -9,6 +9,8 @@ pub static RULE: Rule = Rule {
     meta: RuleMeta {
         id: "implicit-pull-policy",
         default_severity: Severity::Hint,
+        family: Family::PullPolicy,
+        phase: Phase::Document,
         summary: "imagePullPolicy is not set; the API server picks it from the image tag",
         rationale: "A missing imagePullPolicy is filled in when the object is first written: \
                     Always for `:latest` or an untagged image, IfNotPresent otherwise (even \
@@ -24,7 +26,13 @@ pub static RULE: Rule = Rule {
                     `overlay-changes-policy` when an overlay changes the tag. As a hint it \
                     stays out of the way and still carries the fix; a team that wants every \
                     policy written down sets it to warning or error.",
-        options: "",
+        docs: "no `imagePullPolicy`; the message names the default and why; fix: insert that \
+                value explicitly (behaviour unchanged). A hint, not a warning: for a pinned tag \
+                the default IfNotPresent is what anyone would write, and for an untagged or \
+                `:latest` image `latest-tag` is the warning (the cases where the default goes \
+                wrong have their own rules: `latest-with-digest`, `invalid-image`, \
+                `overlay-changes-policy`)",
+        options: &[],
     },
     check,
 };

@@ -1,18 +1,22 @@
 //! `invalid-image`: an image reference that does not parse.
 
-use super::{Rule, RuleContext, RuleMeta};
+use super::{Family, Phase, Rule, RuleContext, RuleMeta};
 use crate::finding::{Finding, Severity};
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
         id: "invalid-image",
         default_severity: Severity::Error,
+        family: Family::ImageReference,
+        phase: Phase::Document,
         summary: "The image reference does not parse",
         rationale: "The API server only checks that an image is not empty. A reference that \
                     breaks the distribution/reference grammar (`Nginx`, `app:`, `app:1.0+b`) is \
                     accepted, defaulted to IfNotPresent, and then fails on the node with \
                     InvalidImageName, after the rollout has started.",
-        options: "",
+        docs: "the image does not parse (distribution/reference grammar, upstream error text); \
+                the node would fail with `InvalidImageName`; empty image: `image is required`",
+        options: &[],
     },
     check,
 };

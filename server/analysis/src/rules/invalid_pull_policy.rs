@@ -1,6 +1,6 @@
 //! `invalid-pull-policy`: a value other than `Always`, `IfNotPresent`, `Never`.
 
-use super::{Rule, RuleContext, RuleMeta};
+use super::{Family, Phase, Rule, RuleContext, RuleMeta};
 use crate::finding::{Finding, Severity};
 use crate::image::PullPolicy;
 use crate::k8s::ContainerRole;
@@ -9,12 +9,17 @@ pub static RULE: Rule = Rule {
     meta: RuleMeta {
         id: "invalid-pull-policy",
         default_severity: Severity::Error,
+        family: Family::PullPolicy,
+        phase: Phase::Document,
         summary: "imagePullPolicy is not exactly Always, IfNotPresent or Never",
         rationale: "The API server compares the value case-sensitively and rejects anything \
                     else with \"Unsupported value\", so `always` or `IfNotPresnt` makes the \
                     whole object fail to apply. The fix picks the value that was meant when \
                     only one fits.",
-        options: "",
+        docs: "`imagePullPolicy` is not exactly `Always`, `IfNotPresent` or `Never`; the \
+                message is the API server's `Unsupported value` text; fix: the value that was \
+                meant (`always` → `Always`, `IfNotPresnt` → `IfNotPresent`)",
+        options: &[],
     },
     check,
 };

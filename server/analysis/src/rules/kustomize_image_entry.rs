@@ -5,7 +5,7 @@
 //! Single-file: the entry is judged on its own text (kustomize spec §6, v5.8.1). Whether it
 //! matches any container needs the workspace and is not checked here.
 
-use super::{Rule, RuleContext, RuleMeta};
+use super::{Family, Phase, Rule, RuleContext, RuleMeta};
 use crate::finding::{Finding, Severity};
 use crate::gitops::deployers::find_deployer_images;
 use crate::gitops::kustomization::{images_entries, ImagesEntry};
@@ -19,6 +19,8 @@ pub static RULE: Rule = Rule {
     meta: RuleMeta {
         id: "kustomize-image-entry",
         default_severity: Severity::Warning,
+        family: Family::Kustomize,
+        phase: Phase::Document,
         summary: "An `images:` entry of a kustomization, Flux or Argo CD object is invalid or \
                   makes the image default to Always",
         rationale: "kustomize copies `newName`, `newTag` and `digest` into the image without \
@@ -28,7 +30,17 @@ pub static RULE: Rule = Rule {
                     does not compile makes kustomize v5.8.1 panic. `newTag: latest` together \
                     with `digest` writes `name:latest@sha256:...`, which Kubernetes defaults \
                     to imagePullPolicy Always although the digest pins the content.",
-        options: "",
+        docs: "an `images:` entry of a kustomization (`kustomize.config.k8s.io` \
+                Kustomization/Component, or a root with `images` next to \
+                `resources`/`bases`/`components`), a Flux Kustomization / HelmRelease \
+                post-renderer or an Argo CD Application is broken: a `digest` that is not \
+                `sha256:` + 64 hex digits (`12345`, `sha256:abc`; a valid sha384/512 is reported \
+                because kustomize then stops matching the image), a `newTag` that is not a tag, \
+                a `newName` that is not a name or carries a tag, a `name` that is not a valid \
+                regex (kustomize v5.8.1 panics) or not an image reference, no `name`, an Argo CD \
+                string `kustomize edit set image` rejects, or `newTag: latest` + `digest` \
+                (`:latest@sha256:…` defaults to Always). Reported on the field's value",
+        options: &[],
     },
     check,
 };

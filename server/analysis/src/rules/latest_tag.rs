@@ -1,12 +1,14 @@
 //! `latest-tag`: the image is `:latest` or untagged, and not pinned by digest.
 
-use super::{is_latest_without_digest, Rule, RuleContext, RuleMeta};
+use super::{is_latest_without_digest, Family, Phase, Rule, RuleContext, RuleMeta};
 use crate::finding::{Finding, Severity};
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
         id: "latest-tag",
         default_severity: Severity::Warning,
+        family: Family::ImageReference,
+        phase: Phase::Document,
         summary: "The image tag is latest or missing, so Git does not decide what runs",
         rationale: "`:latest` (or no tag, which means `:latest`) points at whatever was pushed \
                     last. Two nodes can run different code from the same manifest, a rollback \
@@ -14,7 +16,9 @@ pub static RULE: Rule = Rule {
                     Pin a version tag or a digest. This is the one warning an untagged \
                     container gets: the policy it implies (Always) is shown as an inlay hint \
                     and an `implicit-pull-policy` hint, not a second warning.",
-        options: "",
+        docs: "tag `latest` or no tag, and no digest (the one warning an untagged container \
+                gets)",
+        options: &[],
     },
     check,
 };

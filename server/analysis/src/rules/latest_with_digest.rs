@@ -1,6 +1,6 @@
 //! `latest-with-digest`: `:latest@sha256:…` defaults to Always despite the digest.
 
-use super::{Rule, RuleContext, RuleMeta};
+use super::{Family, Phase, Rule, RuleContext, RuleMeta};
 use crate::finding::{Edit, Finding, Fix, Severity};
 use crate::k8s::EffectivePolicy;
 
@@ -8,12 +8,15 @@ pub static RULE: Rule = Rule {
     meta: RuleMeta {
         id: "latest-with-digest",
         default_severity: Severity::Info,
+        family: Family::PullPolicy,
+        phase: Phase::Document,
         summary: "`:latest@digest` defaults to Always even though the digest pins the image",
         rationale: "Kubernetes keeps the tag next to the digest when it derives the default, so \
                     `app:latest@sha256:...` gets Always: every container start needs the \
                     registry, although the content can never change. Drop the `:latest` or set \
                     the policy explicitly.",
-        options: "",
+        docs: "`:latest@sha256:…` defaults to `Always` despite the digest",
+        options: &[],
     },
     check,
 };

@@ -29,17 +29,103 @@ use crate::k8s::{Container, EffectivePolicy, Field};
 use crate::text::{LineIndex, TextRange};
 use crate::yaml::YamlFile;
 
-/// Static facts about a rule.
+/// Static facts about a rule: everything the command line, the README table, the
+/// editor settings and the configuration schema say about it comes from here.
 #[derive(Debug)]
 pub struct RuleMeta {
     pub id: &'static str,
     pub default_severity: Severity,
+    pub family: Family,
+    pub phase: Phase,
     /// One line: what the rule reports.
     pub summary: &'static str,
     /// Why it matters, in a few sentences (`gitops-ls explain`).
     pub rationale: &'static str,
-    /// Options the rule takes in `.gitops-ls.yaml`, if any.
-    pub options: &'static str,
+    /// When it fires, in detail: the README's rules table (Markdown, one line).
+    pub docs: &'static str,
+    /// Options the rule takes in `.gitops-ls.yaml` besides `severity`.
+    pub options: &'static [RuleOption],
+}
+
+/// What a rule is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Family {
+    Yaml,
+    PullPolicy,
+    ImageReference,
+    Kustomize,
+    Helm,
+}
+
+impl Family {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Family::Yaml => "yaml",
+            Family::PullPolicy => "pull-policy",
+            Family::ImageReference => "image-reference",
+            Family::Kustomize => "kustomize",
+            Family::Helm => "helm",
+        }
+    }
+}
+
+/// What a rule needs to see, and so where it runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// One file at a time: [`crate::analyze`].
+    Document,
+    /// The kustomizations and GitOps objects of the workspace: [`crate::gitops`].
+    Workspace,
+    /// A Helm chart's values and templates: [`crate::gitops`].
+    Chart,
+}
+
+impl Phase {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Phase::Document => "document",
+            Phase::Workspace => "workspace",
+            Phase::Chart => "chart",
+        }
+    }
+
+    /// Whether the rule needs other files than the one it reports on: then its
+    /// findings come from [`crate::gitops`], never from [`crate::analyze`].
+    pub fn is_cross_file(self) -> bool {
+        self != Phase::Document
+    }
+}
+
+/// An option of a rule's mapping form in `.gitops-ls.yaml`.
+#[derive(Debug)]
+pub struct RuleOption {
+    pub name: &'static str,
+    pub value: OptionValue,
+    /// The configuration is rejected when the rule is on and the option is empty.
+    pub required_when_on: bool,
+    /// What the option means (a phrase, no final period).
+    pub description: &'static str,
+}
+
+/// The JSON (YAML) type of an option.
+#[derive(Debug)]
+pub enum OptionValue {
+    /// A list of arbitrary strings.
+    StringList,
+    /// A list of strings, each one of these values.
+    EnumList(&'static [AllowedValue]),
+}
+
+/// One value of an [`OptionValue::EnumList`].
+#[derive(Debug)]
+pub struct AllowedValue {
+    pub value: &'static str,
+    pub description: &'static str,
+}
+
+/// Whether the rule's findings come from [`crate::gitops`] (see [`Phase::is_cross_file`]).
+pub fn is_cross_file(id: &str) -> bool {
+    rule(id).is_some_and(|rule| rule.meta.phase.is_cross_file())
 }
 
 pub type CheckFn = fn(&RuleContext, &mut Vec<Finding>);
@@ -70,15 +156,6 @@ pub static RULES: [&Rule; 18] = [
     &unused_image_entry::RULE,
     &helm_values_pull_policy::RULE,
     &helm_values_empty_tag::RULE,
-];
-
-/// The rules that need other files of the workspace (kustomizations, charts): their
-/// findings come from [`crate::gitops`], never from [`crate::analyze`].
-pub static CROSS_FILE_RULES: [&str; 4] = [
-    crate::gitops::findings::OVERLAY_CHANGES_POLICY,
-    crate::gitops::findings::UNUSED_IMAGE_ENTRY,
-    crate::gitops::helm::HELM_VALUES_PULL_POLICY,
-    crate::gitops::helm::HELM_VALUES_EMPTY_TAG,
 ];
 
 pub fn rule(id: &str) -> Option<&'static Rule> {

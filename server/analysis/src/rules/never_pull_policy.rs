@@ -1,6 +1,6 @@
 //! `never-pull-policy`: `imagePullPolicy: Never`.
 
-use super::{report_written_policy, Rule, RuleContext, RuleMeta};
+use super::{report_written_policy, Family, Phase, Rule, RuleContext, RuleMeta};
 use crate::finding::{Finding, Severity};
 use crate::image::PullPolicy;
 
@@ -8,12 +8,15 @@ pub static RULE: Rule = Rule {
     meta: RuleMeta {
         id: "never-pull-policy",
         default_severity: Severity::Warning,
+        family: Family::PullPolicy,
+        phase: Phase::Document,
         summary: "imagePullPolicy Never: Pods fail unless the image is preloaded on the node",
         rationale: "With Never the kubelet never pulls. On any node without the image the Pod \
                     fails with ErrImageNeverPull (\"Container image ... is not present with pull \
                     policy of Never\"). That is right for kind or minikube with side-loaded \
                     images, rarely for a shared cluster.",
-        options: "",
+        docs: "`Never`: `ErrImageNeverPull` unless the image is preloaded",
+        options: &[],
     },
     check,
 };

@@ -1,17 +1,20 @@
 //! `require-digest`: images must be pinned by digest (off by default).
 
-use super::{Rule, RuleContext, RuleMeta};
+use super::{Family, Phase, Rule, RuleContext, RuleMeta};
 use crate::finding::{Finding, Severity};
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
         id: "require-digest",
         default_severity: Severity::Off,
+        family: Family::ImageReference,
+        phase: Phase::Document,
         summary: "The image is not pinned by digest",
         rationale: "A tag can be moved to other content at any time; only a digest \
                     (`@sha256:...`) makes the manifest name exactly one image, which supply-chain \
                     policies often require.",
-        options: "",
+        docs: "the image is not pinned by digest",
+        options: &[],
     },
     check,
 };

@@ -1,6 +1,6 @@
 //! `require-pull-policy`: an organisation's allowed pull policies (off by default).
 
-use super::{Rule, RuleContext, RuleMeta};
+use super::{AllowedValue, Family, OptionValue, Phase, Rule, RuleContext, RuleMeta, RuleOption};
 use crate::finding::{Finding, Severity};
 use crate::k8s::EffectivePolicy;
 
@@ -8,12 +8,33 @@ pub static RULE: Rule = Rule {
     meta: RuleMeta {
         id: "require-pull-policy",
         default_severity: Severity::Off,
+        family: Family::PullPolicy,
+        phase: Phase::Document,
         summary: "The effective pull policy is not one the configuration allows",
         rationale: "Some organisations require one policy everywhere, for example Always so that \
                     image pull credentials are checked on every start, or IfNotPresent to ride \
                     out registry outages. The check uses the effective policy, so an omitted \
                     field counts as the value Kubernetes would fill in.",
-        options: "allowed: [Always, IfNotPresent, Never] (required when the rule is on)",
+        docs: "the effective policy is not in the configured `allowed` list",
+        options: &[RuleOption {
+            name: "allowed",
+            value: OptionValue::EnumList(&[
+                AllowedValue {
+                    value: "Always",
+                    description: "Always pull (resolve the tag at every container start).",
+                },
+                AllowedValue {
+                    value: "IfNotPresent",
+                    description: "Pull only when the image is not on the node.",
+                },
+                AllowedValue {
+                    value: "Never",
+                    description: "Never pull: the image must be preloaded.",
+                },
+            ]),
+            required_when_on: true,
+            description: "the effective pull policies a container may have",
+        }],
     },
     check,
 };

@@ -5,13 +5,15 @@
 //! [`crate::gitops::findings`] (called by `gitops-ls check` and the language server), not
 //! by [`crate::analyze`]. It is registered here for its id, severity and documentation.
 
-use super::{Rule, RuleContext, RuleMeta};
+use super::{Family, Phase, Rule, RuleContext, RuleMeta};
 use crate::finding::{Finding, Severity};
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
         id: crate::gitops::findings::UNUSED_IMAGE_ENTRY,
         default_severity: Severity::Warning,
+        family: Family::Kustomize,
+        phase: Phase::Workspace,
         summary: "A kustomize `images:` entry matches no container",
         rationale: "kustomize silently skips an `images:` entry whose `name` matches no image \
                     in the build, so a typo (`ngnix`), a registry prefix the manifests do not \
@@ -19,7 +21,13 @@ pub static RULE: Rule = Rule {
                     no error. Only reported when every input of the builds is known: no remote \
                     or missing resources, patches, Helm charts or plugins, which could bring \
                     the container the entry is for.",
-        options: "",
+        docs: "cross-file: a kustomization's `images:` entry matches no container in any build \
+                that runs it (kustomize skips it silently: a typo, or `docker.io/library/nginx` \
+                against `nginx`, since names are compared as written); only when every input of \
+                those builds is known (no remote or missing resources, no \
+                `patches`/`replacements`/`helmCharts`/generators/`configurations`, no broken \
+                manifest), and never for a component no kustomization lists",
+        options: &[],
     },
     check,
 };

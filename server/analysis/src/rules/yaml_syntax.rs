@@ -1,6 +1,6 @@
 //! `yaml-syntax`: a document that does not parse.
 
-use super::{Rule, RuleContext, RuleMeta};
+use super::{Family, Phase, Rule, RuleContext, RuleMeta};
 use crate::finding::{Finding, Severity};
 use crate::text::TextRange;
 use crate::yaml::{Document, NodeKind};
@@ -9,13 +9,16 @@ pub static RULE: Rule = Rule {
     meta: RuleMeta {
         id: "yaml-syntax",
         default_severity: Severity::Error,
+        family: Family::Yaml,
+        phase: Phase::Document,
         summary: "The YAML document does not parse",
         rationale:
             "kubectl, Argo CD and Flux reject a manifest that is not valid YAML, so nothing \
                     in it is applied. Each document of a file is parsed on its own: the broken \
                     one is reported here and the others are still checked. Helm template \
                     actions ({{ ... }}) are masked before parsing, so they are not errors.",
-        options: "",
+        docs: "a YAML document does not parse (each document of a file is parsed on its own)",
+        options: &[],
     },
     check,
 };
