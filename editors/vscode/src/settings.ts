@@ -4,35 +4,18 @@
 // The server rejects unknown keys, so client-only settings (server path,
 // trace, inlay hints) never reach it. Pure: unit-tested without VS Code.
 
+import { RULE_IDS, RULE_OPTIONS } from './rules';
+
 export const SEVERITIES = ['error', 'warning', 'info', 'hint', 'off'] as const;
 export type Severity = (typeof SEVERITIES)[number];
-
-export const PULL_POLICIES = ['Always', 'IfNotPresent', 'Never'] as const;
 
 /** The server's `logLevel` values; `info` is its default. */
 export const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
 
-/** Every rule id, in the order of `gitops-ls rules`. */
-export const RULE_IDS = [
-  'yaml-syntax',
-  'duplicate-key',
-  'invalid-pull-policy',
-  'invalid-image',
-  'implicit-pull-policy',
-  'latest-tag',
-  'if-not-present-latest',
-  'never-pull-policy',
-  'latest-with-digest',
-  'always-with-digest',
-  'require-pull-policy',
-  'require-digest',
-  'allowed-registries',
-] as const;
+export { RULE_IDS } from './rules';
 
-export type RuleSetting =
-  | Severity
-  | { severity?: Severity; allowed?: string[] }
-  | { severity?: Severity; prefixes?: string[] };
+/** A bare severity, or a mapping with `severity` and the rule's options. */
+export type RuleSetting = Severity | { severity?: Severity; [option: string]: Severity | string[] | undefined };
 
 export interface ServerSettings {
   rules: Record<string, RuleSetting>;
@@ -65,41 +48,30 @@ export function toServerSettings(read: SettingReader): Conversion {
   const problems: string[] = [];
 
   for (const id of RULE_IDS) {
-    if (id === 'require-pull-policy' || id === 'allowed-registries') {
+    const severity = severityOf(read(`rules.${id}`));
+    const options = RULE_OPTIONS.filter((option) => option.rule === id);
+    if (options.length === 0) {
+      if (severity) {
+        rules[id] = severity;
+      }
       continue;
     }
-    const severity = severityOf(read(`rules.${id}`));
-    if (severity) {
-      rules[id] = severity;
+    const values = options.map((option) =>
+      stringList(read(option.setting)).filter((value) => option.values.length === 0 || option.values.includes(value)),
+    );
+    const missing = options.find((option, i) => option.requiredWhenOn && values[i]?.length === 0);
+    if (severity && severity !== 'off' && missing) {
+      problems.push(`gitops-ls: "gitops-ls.rules.${id}" is on but "gitops-ls.${missing.setting}" is empty; the rule stays off.`);
+    } else if (severity || values.some((list) => list.length > 0)) {
+      const mapping: Record<string, Severity | string[]> = severity ? { severity } : {};
+      options.forEach((option, i) => {
+        const list = values[i] ?? [];
+        if (list.length > 0) {
+          mapping[option.option] = list;
+        }
+      });
+      rules[id] = mapping;
     }
-  }
-
-  const pullSeverity = severityOf(read('rules.require-pull-policy'));
-  const allowed = stringList(read('requirePullPolicy.allowed')).filter((p) =>
-    (PULL_POLICIES as readonly string[]).includes(p),
-  );
-  if (pullSeverity && pullSeverity !== 'off' && allowed.length === 0) {
-    problems.push(
-      'gitops-ls: "gitops-ls.rules.require-pull-policy" is on but "gitops-ls.requirePullPolicy.allowed" is empty; the rule stays off.',
-    );
-  } else if (pullSeverity || allowed.length > 0) {
-    rules['require-pull-policy'] = {
-      ...(pullSeverity ? { severity: pullSeverity } : {}),
-      ...(allowed.length > 0 ? { allowed } : {}),
-    };
-  }
-
-  const registrySeverity = severityOf(read('rules.allowed-registries'));
-  const prefixes = stringList(read('allowedRegistries.prefixes'));
-  if (registrySeverity && registrySeverity !== 'off' && prefixes.length === 0) {
-    problems.push(
-      'gitops-ls: "gitops-ls.rules.allowed-registries" is on but "gitops-ls.allowedRegistries.prefixes" is empty; the rule stays off.',
-    );
-  } else if (registrySeverity || prefixes.length > 0) {
-    rules['allowed-registries'] = {
-      ...(registrySeverity ? { severity: registrySeverity } : {}),
-      ...(prefixes.length > 0 ? { prefixes } : {}),
-    };
   }
 
   const settings: ServerSettings = { rules, exclude: stringList(read('exclude')) };

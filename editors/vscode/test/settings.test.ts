@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { hoverHeadline, RULE_IDS, toServerSettings } from '../src/settings';
+
+/** The extension's package.json (the tests run from out-test/test/). */
+const manifest = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as {
+  contributes: { configuration: { properties: Record<string, unknown> } };
+};
 
 function reader(values: Record<string, unknown>) {
   return (key: string) => values[key];
@@ -50,6 +57,18 @@ test('severities, options, exclude and docsUrl map to the .gitops-ls.yaml keys',
     docsUrl: 'https://example.test/rules/{rule}',
   });
   assert.deepEqual(problems, []);
+});
+
+test('every rule of the registry has a setting that reaches the server', () => {
+  const values = defaults();
+  values['rules.helm-values-empty-tag'] = 'warning';
+  values['rules.unused-image-entry'] = 'off';
+  const { settings } = toServerSettings(reader(values));
+  assert.deepEqual(settings.rules, { 'helm-values-empty-tag': 'warning', 'unused-image-entry': 'off' });
+  const declared = Object.keys(manifest.contributes.configuration.properties)
+    .filter((key) => key.startsWith('gitops-ls.rules.'))
+    .map((key) => key.slice('gitops-ls.rules.'.length));
+  assert.deepEqual(declared, [...RULE_IDS]);
 });
 
 test('a rule that needs options and has none stays off and is reported', () => {
