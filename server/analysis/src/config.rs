@@ -64,7 +64,6 @@ struct RuleSetting<O>(O);
 
 trait HasSeverity: Default {
     fn with_severity(severity: Severity) -> Self;
-    fn severity(&self) -> Option<Severity>;
 }
 
 impl<'de, O> Deserialize<'de> for RuleSetting<O>
@@ -141,9 +140,6 @@ macro_rules! has_severity {
                 options.severity = Some(severity);
                 options
             }
-            fn severity(&self) -> Option<Severity> {
-                self.severity
-            }
         }
     )*};
 }
@@ -171,27 +167,90 @@ impl<'de> Deserialize<'de> for PolicyName {
     }
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-struct RawRules {
-    yaml_syntax: Option<RuleSetting<SeverityOnly>>,
-    duplicate_key: Option<RuleSetting<SeverityOnly>>,
-    invalid_pull_policy: Option<RuleSetting<SeverityOnly>>,
-    invalid_image: Option<RuleSetting<SeverityOnly>>,
-    implicit_pull_policy: Option<RuleSetting<SeverityOnly>>,
-    latest_tag: Option<RuleSetting<SeverityOnly>>,
-    if_not_present_latest: Option<RuleSetting<SeverityOnly>>,
-    never_pull_policy: Option<RuleSetting<SeverityOnly>>,
-    latest_with_digest: Option<RuleSetting<SeverityOnly>>,
-    always_with_digest: Option<RuleSetting<SeverityOnly>>,
-    require_pull_policy: Option<RuleSetting<RequirePullPolicyOptions>>,
-    require_digest: Option<RuleSetting<SeverityOnly>>,
-    allowed_registries: Option<RuleSetting<AllowedRegistriesOptions>>,
-    kustomize_image_entry: Option<RuleSetting<SeverityOnly>>,
-    overlay_changes_policy: Option<RuleSetting<SeverityOnly>>,
-    helm_values_pull_policy: Option<RuleSetting<SeverityOnly>>,
-    helm_values_empty_tag: Option<RuleSetting<SeverityOnly>>,
-    unused_image_entry: Option<RuleSetting<SeverityOnly>>,
+/// A rule's entry, read with the options of that rule.
+#[derive(Debug)]
+enum RawSetting {
+    SeverityOnly(SeverityOnly),
+    RequirePullPolicy(RequirePullPolicyOptions),
+    AllowedRegistries(AllowedRegistriesOptions),
+}
+
+/// The `rules` mapping: entries by rule id, each id one of [`crate::rules::RULES`].
+#[derive(Debug, Default)]
+struct RawRules(Vec<(&'static Rule, Option<RawSetting>)>);
+
+impl<'de> Deserialize<'de> for RawRules {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct RulesVisitor;
+
+        impl<'de> Visitor<'de> for RulesVisitor {
+            type Value = RawRules;
+
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                // The wording of the derived struct this replaces.
+                f.write_str("struct RawRules")
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawRules, A::Error> {
+                let mut rules = RawRules::default();
+                while let Some(rule) = map.next_key_seed(RuleIdSeed)? {
+                    if rules.0.iter().any(|(seen, _)| seen.meta.id == rule.meta.id) {
+                        return Err(de::Error::duplicate_field(rule.meta.id));
+                    }
+                    let setting = match rule.meta.id {
+                        "require-pull-policy" => map
+                            .next_value::<Option<RuleSetting<_>>>()?
+                            .map(|s| RawSetting::RequirePullPolicy(s.0)),
+                        "allowed-registries" => map
+                            .next_value::<Option<RuleSetting<_>>>()?
+                            .map(|s| RawSetting::AllowedRegistries(s.0)),
+                        _ => map
+                            .next_value::<Option<RuleSetting<_>>>()?
+                            .map(|s| RawSetting::SeverityOnly(s.0)),
+                    };
+                    rules.0.push((rule, setting));
+                }
+                Ok(rules)
+            }
+        }
+
+        deserializer.deserialize_map(RulesVisitor)
+    }
+}
+
+/// A key of `rules`: a registered rule id.
+struct RuleIdSeed;
+
+impl<'de> de::DeserializeSeed<'de> for RuleIdSeed {
+    type Value = &'static Rule;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        // Looked up inside the visitor, so that the error is placed at the key.
+        deserializer.deserialize_identifier(self)
+    }
+}
+
+impl Visitor<'_> for RuleIdSeed {
+    type Value = &'static Rule;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a rule id")
+    }
+
+    fn visit_str<E: de::Error>(self, id: &str) -> Result<Self::Value, E> {
+        crate::rules::rule(id).ok_or_else(|| E::unknown_field(id, rule_ids()))
+    }
+}
+
+/// Every rule id, for error messages.
+fn rule_ids() -> &'static [&'static str] {
+    static IDS: std::sync::LazyLock<Vec<&'static str>> = std::sync::LazyLock::new(|| {
+        crate::rules::RULES
+            .iter()
+            .map(|rule| rule.meta.id)
+            .collect()
+    });
+    &IDS
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -221,46 +280,27 @@ impl Config {
                 .unwrap_or_default()
         };
         let mut config = Config::default();
-        let rules = raw.rules;
-        let simple = [
-            ("yaml-syntax", rules.yaml_syntax),
-            ("duplicate-key", rules.duplicate_key),
-            ("invalid-pull-policy", rules.invalid_pull_policy),
-            ("invalid-image", rules.invalid_image),
-            ("implicit-pull-policy", rules.implicit_pull_policy),
-            ("latest-tag", rules.latest_tag),
-            ("if-not-present-latest", rules.if_not_present_latest),
-            ("never-pull-policy", rules.never_pull_policy),
-            ("latest-with-digest", rules.latest_with_digest),
-            ("always-with-digest", rules.always_with_digest),
-            ("require-digest", rules.require_digest),
-            ("kustomize-image-entry", rules.kustomize_image_entry),
-            ("overlay-changes-policy", rules.overlay_changes_policy),
-            ("helm-values-pull-policy", rules.helm_values_pull_policy),
-            ("helm-values-empty-tag", rules.helm_values_empty_tag),
-            ("unused-image-entry", rules.unused_image_entry),
-        ];
-        for (id, setting) in simple {
-            config.set(id, setting.and_then(|s| s.0.severity()));
-        }
-        if let Some(RuleSetting(options)) = rules.require_pull_policy {
-            config.set("require-pull-policy", options.severity);
-            config.options.allowed_pull_policies =
-                options.allowed.into_iter().map(|p| p.0).collect();
-        }
-        if let Some(RuleSetting(options)) = rules.allowed_registries {
-            config.set("allowed-registries", options.severity);
-            config.options.allowed_registries = options.prefixes;
+        for (rule, setting) in raw.rules.0 {
+            match setting {
+                None => {}
+                Some(RawSetting::SeverityOnly(options)) => config.set(rule, options.severity),
+                Some(RawSetting::RequirePullPolicy(options)) => {
+                    config.set(rule, options.severity);
+                    config.options.allowed_pull_policies =
+                        options.allowed.into_iter().map(|p| p.0).collect();
+                }
+                Some(RawSetting::AllowedRegistries(options)) => {
+                    config.set(rule, options.severity);
+                    config.options.allowed_registries = options.prefixes;
+                }
+            }
         }
         config.check_required_options(text)?;
         config.set_exclude(raw.exclude, text)?;
         Ok(config)
     }
 
-    fn set(&mut self, id: &str, severity: Option<Severity>) {
-        let Some(rule) = crate::rules::rule(id) else {
-            return;
-        };
+    fn set(&mut self, rule: &'static Rule, severity: Option<Severity>) {
         if let Some(severity) = severity {
             self.severities.insert(rule.meta.id, severity);
         }
@@ -370,6 +410,34 @@ mod tests {
         let error = Config::from_yaml("rules:\n  latest-tags: error\n").unwrap_err();
         assert!(error.message.contains("latest-tags"), "{}", error.message);
         assert_eq!(error.line, Some(2));
+    }
+
+    #[test]
+    fn rule_ids_come_from_the_registry() {
+        let error = Config::from_yaml("rules:\n  latest-tag: error\n  nope: off\n").unwrap_err();
+        assert_eq!((error.line, error.column), (Some(3), Some(3)));
+        let ids: Vec<String> = crate::rules::RULES
+            .iter()
+            .map(|rule| format!("`{}`", rule.meta.id))
+            .collect();
+        assert!(
+            error
+                .message
+                .contains(&format!("expected one of {} at", ids.join(", "))),
+            "{}",
+            error.message
+        );
+        let error =
+            Config::from_yaml("rules:\n  latest-tag: error\n  latest-tag: off\n").unwrap_err();
+        assert!(
+            error.message.contains("duplicate field `latest-tag`"),
+            "{}",
+            error.message
+        );
+        for rule in crate::rules::RULES {
+            let config = Config::from_yaml(&format!("rules:\n  {}: off\n", rule.meta.id)).unwrap();
+            assert_eq!(config.severity(rule), Severity::Off, "{}", rule.meta.id);
+        }
     }
 
     #[test]
