@@ -1,5 +1,8 @@
-//! The rules. One file per rule, each with its id, default severity,
-//! rationale and tests; [`RULES`] lists them all.
+//! The rules. One file per rule, each with its id, default severity, family,
+//! phase, documentation, options and tests; [`RULES`] lists them all and is the
+//! only list: `gitops-ls rules`, the configuration parser, and the files
+//! `cargo dev generate` writes (README table, VS Code settings, JSON Schema)
+//! derive from it.
 //!
 //! Rule ids are a public interface: users write them in `.gitops-ls.yaml`,
 //! in `# gitops-ls-ignore:` comments and in annotations.
