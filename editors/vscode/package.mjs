@@ -7,9 +7,9 @@
 //
 // Runs `cargo build --release --locked -p gitops-ls` in the repository (unless --server is
 // given), copies the binary to server/gitops-ls, where the extension looks for it (see
-// src/discovery.ts), strips the copy, adds the license texts and runs `vsce package --target`
+// src/discovery.ts), strips the copy, adds the license texts and the configuration schema and runs `vsce package --target`
 // with the VS Code platform of this machine. Other arguments (such as --out FILE) go to vsce.
-// server/ and the license copies are removed afterwards.
+// server/, schemas/ and the license copies are removed afterwards.
 
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -19,6 +19,9 @@ import * as path from 'node:path';
 const here = import.meta.dirname;
 const repo = path.resolve(here, '..', '..');
 const licenses = ['LICENSE-MIT', 'LICENSE-APACHE'];
+// The `.gitops-ls.yaml` schema, generated from the rule registry (`cargo dev generate`); the
+// package carries a copy for `contributes.yamlValidation`.
+const schema = path.join(repo, 'editors', 'schemas', 'gitops-ls.schema.json');
 
 class PackageError extends Error {}
 
@@ -106,6 +109,8 @@ function main() {
     for (const license of licenses) {
       fs.copyFileSync(path.join(repo, license), path.join(here, license));
     }
+    fs.mkdirSync(path.join(here, 'schemas'), { recursive: true });
+    fs.copyFileSync(schema, path.join(here, 'schemas', path.basename(schema)));
     const vsce = createRequire(import.meta.url).resolve('@vscode/vsce/vsce');
     run(
       process.execPath,
@@ -129,6 +134,7 @@ function main() {
     for (const license of licenses) {
       fs.rmSync(path.join(here, license), { force: true });
     }
+    fs.rmSync(path.join(here, 'schemas'), { recursive: true, force: true });
   }
 }
 

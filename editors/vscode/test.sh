@@ -105,6 +105,12 @@ if echo "$listing" | grep -q ' extension/LICENSE-MIT$' && echo "$listing" | grep
 else
   fail "the .vsix holds LICENSE-MIT and LICENSE-APACHE"
 fi
+if unzip -p "$vsix" extension/schemas/gitops-ls.schema.json | cmp -s - "$repo/editors/schemas/gitops-ls.schema.json" &&
+  unzip -p "$vsix" extension/package.json | grep -q '"url": "./schemas/gitops-ls.schema.json"'; then
+  pass "the .vsix holds the .gitops-ls.yaml schema its yamlValidation names"
+else
+  fail "the .vsix holds the .gitops-ls.yaml schema its yamlValidation names"
+fi
 rm -f "$expected" "$bundled"
 
 if [ -n "${SKIP_E2E:-}" ]; then
