@@ -96,6 +96,13 @@ pub struct Finding {
     pub related: Vec<RelatedLocation>,
 }
 
+impl Finding {
+    /// The fix `check --fix` and fix-all apply: the first one marked safe.
+    pub fn safe_fix(&self) -> Option<&Fix> {
+        self.fixes.iter().find(|fix| fix.safe)
+    }
+}
+
 /// Applies non-overlapping edits to `text`. Overlapping edits (two fixes
 /// for the same spot) keep the first and drop the rest; two insertions at
 /// the same offset overlap too (a container reused through an alias gets

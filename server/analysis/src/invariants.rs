@@ -91,7 +91,7 @@ pub fn check_safe_fixes(text: &str) -> Result<FixRoundTrip, String> {
     let mut intended: BTreeMap<ContainerKey, (String, &'static str)> = BTreeMap::new();
     let mut fixed = 0;
     for finding in &before.findings {
-        let Some(fix) = finding.fixes.iter().find(|fix| fix.safe) else {
+        let Some(fix) = finding.safe_fix() else {
             continue;
         };
         fixed += 1;
@@ -454,7 +454,7 @@ fn safe_values_fixes_hold(
 ) -> Result<(), String> {
     let fixed: Vec<&Finding> = found
         .iter()
-        .filter(|finding| finding.fixes.iter().any(|fix| fix.safe))
+        .filter(|finding| finding.safe_fix().is_some())
         .collect();
     if fixed.is_empty() {
         return Ok(());
@@ -462,7 +462,7 @@ fn safe_values_fixes_hold(
     let text = files.get(values).map(String::as_str).unwrap_or_default();
     let edits: Vec<Edit> = fixed
         .iter()
-        .filter_map(|finding| finding.fixes.iter().find(|fix| fix.safe))
+        .filter_map(|finding| finding.safe_fix())
         .flat_map(|fix| fix.edits.iter().cloned())
         .collect();
     let repaired = apply_edits(text, &edits);

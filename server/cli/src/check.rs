@@ -505,7 +505,7 @@ fn fix_file(
         .analysis
         .findings
         .iter()
-        .filter_map(|finding| finding.fixes.iter().find(|fix| fix.safe))
+        .filter_map(Finding::safe_fix)
         .flat_map(|fix| fix.edits.iter().cloned())
         .collect();
     if edits.is_empty() {

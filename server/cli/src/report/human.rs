@@ -97,7 +97,7 @@ fn finding_block(
             related.message
         )?;
     }
-    if let Some(fix) = finding.fixes.iter().find(|fix| fix.safe) {
+    if let Some(fix) = finding.safe_fix() {
         writeln!(out, "{gutter} = fix: {} (run with --fix)", fix.title)?;
     } else if let Some(fix) = finding.fixes.first() {
         writeln!(out, "{gutter} = suggestion: {}", fix.title)?;
