@@ -4,148 +4,140 @@ use std::path::Path;
 
 use gitops_ls_dev::deps::CrateGraph;
 
-/// Writes `files` (path below `src/`, text) and returns the loops of the crate.
-fn loops_of(files: &[(&str, &str)]) -> Vec<Vec<String>> {
+/// The loops of a crate given as lines `path below src/: the file's text` (one line a file).
+fn loops_of(crate_files: &str) -> Vec<String> {
     let dir = tempfile::tempdir().unwrap();
-    for (path, text) in files {
+    for line in crate_files
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty())
+    {
+        let (path, text) = line.split_once(": ").unwrap();
         let path = dir.path().join("src").join(path);
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(path, text).unwrap();
     }
     let graph = CrateGraph::read(&dir.path().join("src/lib.rs")).unwrap();
-    graph.loops().into_iter().map(|found| found.files).collect()
+    graph
+        .loops()
+        .into_iter()
+        .map(|found| found.files.join(" "))
+        .collect()
 }
 
 #[test]
 fn two_files_that_use_each_other_are_a_loop() {
-    let loops = loops_of(&[
-        ("lib.rs", "mod a;\nmod b;\n"),
-        ("a.rs", "use crate::b::B;\npub struct A(B);\n"),
-        (
-            "b.rs",
-            "pub struct B;\npub fn make() -> super::a::A { todo!() }\n",
-        ),
-    ]);
-    assert_eq!(loops, vec![vec!["a.rs".to_string(), "b.rs".to_string()]]);
+    let loops = loops_of(
+        "lib.rs: mod a; mod b;
+         a.rs: use crate::b::B; pub struct A(B);
+         b.rs: pub struct B; pub fn make() -> super::a::A { todo!() }",
+    );
+    assert_eq!(loops, ["a.rs b.rs"]);
 }
 
 #[test]
 fn a_path_in_code_counts_like_a_use() {
-    let loops = loops_of(&[
-        ("lib.rs", "mod a;\nmod b;\n"),
-        ("a.rs", "pub fn f() { crate::b::g() }\n"),
-        ("b.rs", "pub fn g() { crate::a::f() }\n"),
-    ]);
-    assert_eq!(loops.len(), 1);
+    let loops = loops_of(
+        "lib.rs: mod a; mod b;
+         a.rs: pub fn f() { crate::b::g() }
+         b.rs: pub fn g() { crate::a::f() }",
+    );
+    assert_eq!(loops, ["a.rs b.rs"]);
 }
 
+/// mod.rs re-exports both children and `a` uses `b`'s item through it: `a` depends on `b`
+/// only, and the facade is in no loop.
 #[test]
 fn a_re_export_leads_to_the_defining_file_not_the_facade() {
-    // mod.rs re-exports b's item and a uses it through the facade: a depends on b only,
-    // and b's use of the parent's other child makes no loop through mod.rs.
-    let loops = loops_of(&[
-        ("lib.rs", "pub mod m;\n"),
-        ("m/mod.rs", "mod a;\nmod b;\npub use a::A;\npub use b::B;\n"),
-        ("m/a.rs", "use super::B;\npub struct A(B);\n"),
-        ("m/b.rs", "pub struct B;\n"),
-    ]);
+    let loops = loops_of(
+        "lib.rs: pub mod m;
+         m/mod.rs: mod a; mod b; pub use a::A; pub use b::B;
+         m/a.rs: use super::B; pub struct A(B);
+         m/b.rs: pub struct B;",
+    );
     assert!(loops.is_empty(), "{loops:?}");
 }
 
 #[test]
 fn a_glob_re_export_is_followed() {
-    let loops = loops_of(&[
-        ("lib.rs", "pub mod m;\nmod c;\n"),
-        ("m/mod.rs", "mod b;\npub use b::*;\n"),
-        ("m/b.rs", "pub struct B;\npub fn g() { crate::c::h() }\n"),
-        (
-            "c.rs",
-            "pub fn h() {}\npub fn k() -> crate::m::B { crate::m::B }\n",
-        ),
-    ]);
-    assert_eq!(loops, vec![vec!["c.rs".to_string(), "m/b.rs".to_string()]]);
+    let loops = loops_of(
+        "lib.rs: pub mod m; mod c;
+         m/mod.rs: mod b; pub use b::*;
+         m/b.rs: pub struct B; pub fn g() { crate::c::h() }
+         c.rs: pub fn h() {} pub fn k() -> crate::m::B { crate::m::B }",
+    );
+    assert_eq!(loops, ["c.rs m/b.rs"]);
 }
 
 #[test]
 fn a_parent_that_defines_what_its_children_use_and_lists_them_is_a_loop() {
-    let loops = loops_of(&[
-        ("lib.rs", "pub mod rules;\n"),
-        (
-            "rules/mod.rs",
-            "mod one;\npub struct Rule;\npub const RULES: [&Rule; 1] = [&one::RULE];\n",
-        ),
-        (
-            "rules/one.rs",
-            "use super::Rule;\npub const RULE: Rule = Rule;\n",
-        ),
-    ]);
-    assert_eq!(loops.len(), 1);
-    // With the type in a file of its own, data flows one way.
-    let loops = loops_of(&[
-        ("lib.rs", "pub mod rules;\n"),
-        (
-            "rules/mod.rs",
-            "mod one;\nmod rule;\npub use rule::Rule;\npub const RULES: [&Rule; 1] = [&one::RULE];\n",
-        ),
-        ("rules/rule.rs", "pub struct Rule;\n"),
-        ("rules/one.rs", "use super::Rule;\npub const RULE: Rule = Rule;\n"),
-    ]);
+    let loops = loops_of(
+        "lib.rs: pub mod rules;
+         rules/mod.rs: mod one; pub struct Rule; pub const RULES: [&Rule; 1] = [&one::RULE];
+         rules/one.rs: use super::Rule; pub const RULE: Rule = Rule;",
+    );
+    assert_eq!(loops, ["rules/mod.rs rules/one.rs"]);
+}
+
+#[test]
+fn with_the_shared_type_in_a_file_of_its_own_the_registry_is_no_loop() {
+    let loops = loops_of(
+        "lib.rs: pub mod rules;
+         rules/mod.rs: mod one; mod rule; pub use rule::Rule; pub const RULES: [&Rule; 1] = [&one::RULE];
+         rules/rule.rs: pub struct Rule;
+         rules/one.rs: use super::Rule; pub const RULE: Rule = Rule;",
+    );
     assert!(loops.is_empty(), "{loops:?}");
 }
 
 #[test]
 fn methods_added_to_a_type_in_another_file_tie_the_two_files() {
-    let loops = loops_of(&[
-        ("lib.rs", "mod index;\nmod extra;\n"),
-        ("index.rs", "pub struct Index;\n"),
-        (
-            "extra.rs",
-            "use crate::index::Index;\nimpl Index { pub fn more(&self) {} }\n",
-        ),
-    ]);
-    assert_eq!(
-        loops,
-        vec![vec!["extra.rs".to_string(), "index.rs".to_string()]]
+    let loops = loops_of(
+        "lib.rs: mod index; mod extra;
+         index.rs: pub struct Index;
+         extra.rs: use crate::index::Index; impl Index { pub fn more(&self) {} }",
     );
-    // A trait implemented elsewhere adds no methods to the type's own file.
-    let loops = loops_of(&[
-        ("lib.rs", "mod index;\nmod extra;\n"),
-        ("index.rs", "pub struct Index;\n"),
-        ("extra.rs", "use crate::index::Index;\nimpl Clone for Index { fn clone(&self) -> Self { Index } }\n"),
-    ]);
+    assert_eq!(loops, ["extra.rs index.rs"]);
+}
+
+#[test]
+fn a_trait_implemented_in_another_file_adds_no_methods_to_the_type() {
+    let loops = loops_of(
+        "lib.rs: mod index; mod extra;
+         index.rs: pub struct Index;
+         extra.rs: use crate::index::Index; impl Clone for Index { fn clone(&self) -> Self { Index } }",
+    );
     assert!(loops.is_empty(), "{loops:?}");
 }
 
 #[test]
 fn test_code_and_inline_test_modules_make_no_loop() {
-    let loops = loops_of(&[
-        ("lib.rs", "mod a;\nmod b;\n"),
-        (
-            "a.rs",
-            "pub fn f() {}\n#[cfg(test)]\nmod tests {\n    use super::*;\n    use crate::b::g;\n    #[test]\n    fn t() { f(); g(); }\n}\n",
-        ),
-        ("b.rs", "pub fn g() { crate::a::f() }\n"),
-    ]);
+    let loops = loops_of(
+        "lib.rs: mod a; mod b;
+         a.rs: pub fn f() {} #[cfg(test)] mod tests { use super::*; use crate::b::g; fn t() { f(); g(); } }
+         b.rs: pub fn g() { crate::a::f() }",
+    );
     assert!(loops.is_empty(), "{loops:?}");
 }
 
 #[test]
-fn files_in_a_subfolder_of_a_flat_module_file_are_found() {
-    let loops = loops_of(&[
-        ("lib.rs", "mod outer;\n"),
-        ("outer.rs", "mod inner;\npub fn f() {}\n"),
-        ("outer/inner.rs", "pub fn g() { super::f() }\n"),
-    ]);
-    assert!(loops.is_empty(), "{loops:?}");
-    let loops = loops_of(&[
-        ("lib.rs", "mod outer;\n"),
-        ("outer.rs", "mod inner;\npub fn f() { inner::g() }\n"),
-        ("outer/inner.rs", "pub fn g() { super::f() }\n"),
-    ]);
-    assert_eq!(
-        loops,
-        vec![vec!["outer.rs".to_string(), "outer/inner.rs".to_string()]]
+fn a_child_in_the_folder_of_a_flat_module_file_can_use_its_parent() {
+    let loops = loops_of(
+        "lib.rs: mod outer;
+         outer.rs: mod inner; pub fn f() {}
+         outer/inner.rs: pub fn g() { super::f() }",
     );
+    assert!(loops.is_empty(), "{loops:?}");
+}
+
+#[test]
+fn a_parent_that_calls_the_child_that_calls_it_is_a_loop() {
+    let loops = loops_of(
+        "lib.rs: mod outer;
+         outer.rs: mod inner; pub fn f() { inner::g() }
+         outer/inner.rs: pub fn g() { super::f() }",
+    );
+    assert_eq!(loops, ["outer.rs outer/inner.rs"]);
 }
 
 #[test]
