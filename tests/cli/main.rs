@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use gitops_ls_fixture::{fixture, temp_dir};
 use serde_json::Value;
 
 const DEPLOYMENT: &str = "\
@@ -207,14 +208,19 @@ fn fix_leaves_non_utf8_files_untouched_and_reports_them() {
 
 #[test]
 fn config_sets_severities_and_excludes_and_bad_config_is_an_error() {
-    let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "apps/deploy.yaml", DEPLOYMENT);
-    write(dir.path(), "vendor/deploy.yaml", DEPLOYMENT);
-    write(
-        dir.path(),
-        ".gitops-ls.yaml",
-        "rules:\n  latest-tag: error\n  implicit-pull-policy: off\nexclude: ['vendor/**']\n",
-    );
+    let dir = temp_dir(&format!(
+        "\
+//- apps/deploy.yaml
+{DEPLOYMENT}\
+//- vendor/deploy.yaml
+{DEPLOYMENT}\
+//- .gitops-ls.yaml
+rules:
+  latest-tag: error
+  implicit-pull-policy: off
+exclude: ['vendor/**']
+"
+    ));
     let (findings, _) = json_findings(dir.path(), &[]);
     assert_eq!(
         rules_of(&findings),
@@ -253,24 +259,25 @@ fn suppression_comments_and_annotations() {
 
 #[test]
 fn non_kubernetes_yaml_and_gitignored_files_are_skipped_quietly() {
-    let dir = tempfile::tempdir().unwrap();
-    write(
-        dir.path(),
-        "values.yaml",
-        "image:\n  repository: nginx\n  tag: latest\n",
-    );
-    write(
-        dir.path(),
-        ".github/workflows/ci.yml",
-        "on: push\njobs: {}\n",
-    );
-    write(dir.path(), ".gitignore", "build/\n");
-    write(dir.path(), "build/deploy.yaml", DEPLOYMENT);
-    write(
-        dir.path(),
-        "broken.yaml",
-        "apiVersion: v1\nkind: Pod\nspec: [\n",
-    );
+    let dir = temp_dir(&format!(
+        "\
+//- values.yaml
+image:
+  repository: nginx
+  tag: latest
+//- .github/workflows/ci.yml
+on: push
+jobs: {{}}
+//- .gitignore
+build/
+//- build/deploy.yaml
+{DEPLOYMENT}\
+//- broken.yaml
+apiVersion: v1
+kind: Pod
+spec: [
+"
+    ));
     let (findings, output) = json_findings(dir.path(), &[]);
     assert_eq!(rules_of(&findings), vec!["yaml-syntax"]);
     assert_eq!(findings[0]["path"], "./broken.yaml");
@@ -436,15 +443,13 @@ fn bundled_examples_report_what_the_readme_says() {
     );
 }
 
-/// `base/`: `deployment` and a kustomization listing it (no apiVersion / kind: still a
-/// kustomization).
-fn write_base(dir: &Path, deployment: &str) {
-    write(dir, "base/deployment.yaml", deployment);
-    write(
-        dir,
-        "base/kustomization.yaml",
-        "resources: [deployment.yaml]\n",
-    );
+/// `base/` as fixture text: `deployment` and a kustomization listing it (no apiVersion /
+/// kind: still a kustomization).
+fn base(deployment: &str) -> String {
+    format!(
+        "//- base/deployment.yaml\n{deployment}\
+         //- base/kustomization.yaml\nresources: [deployment.yaml]\n"
+    )
 }
 
 /// A Deployment of `nginx:1.25` with no pull policy, in `base/deployment.yaml`.
@@ -452,12 +457,21 @@ const BASE_DEPLOYMENT: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\
 
 #[test]
 fn kustomize_overlays_are_checked_across_files() {
-    let dir = tempfile::tempdir().unwrap();
-    let base = BASE_DEPLOYMENT;
     // The base kustomization has no apiVersion / kind: still a kustomization, still linted.
-    write_base(dir.path(), base);
-    let dev = "resources:\n  - ../../base\nimages:\n  - name: nginx\n    newTag: latest\n  - name: app\n    digest: \"12345\"\n";
-    write(dir.path(), "overlays/dev/kustomization.yaml", dev);
+    let dir = temp_dir(&format!(
+        "{}\
+//- overlays/dev/kustomization.yaml
+resources:
+  - ../../base
+images:
+  - name: nginx
+    newTag: latest
+  - name: app
+    digest: \"12345\"
+",
+        base(BASE_DEPLOYMENT)
+    ));
+    let base = BASE_DEPLOYMENT;
     let (findings, output) = json_findings(dir.path(), &["--fail-on", "warning", "."]);
     assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
     let in_dev: Vec<&Value> = findings
@@ -536,19 +550,23 @@ fn kustomize_overlays_are_checked_across_files() {
 
 #[test]
 fn an_argocd_path_from_the_repository_root_is_checked_and_keeps_fix_from_the_base() {
-    let dir = tempfile::tempdir().unwrap();
-    write_base(dir.path(), BASE_DEPLOYMENT);
-    write(
-        dir.path(),
-        "overlays/prod/kustomization.yaml",
-        "resources: [../../base]\n",
-    );
     // Argo CD reads `/overlays/prod` inside the repository.
-    write(
-        dir.path(),
-        "apps/web.yaml",
-        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: web}\nspec:\n  source:\n    path: /overlays/prod\n    kustomize:\n      images: ['nginx:latest']\n",
-    );
+    let dir = temp_dir(&format!(
+        "{}\
+//- overlays/prod/kustomization.yaml
+resources: [../../base]
+//- apps/web.yaml
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: {{name: web}}
+spec:
+  source:
+    path: /overlays/prod
+    kustomize:
+      images: ['nginx:latest']
+",
+        base(BASE_DEPLOYMENT)
+    ));
     let (findings, _) = json_findings(dir.path(), &["."]);
     let reported: Vec<(&str, &str)> = findings
         .iter()
@@ -570,18 +588,24 @@ fn an_argocd_path_from_the_repository_root_is_checked_and_keeps_fix_from_the_bas
 
 #[test]
 fn an_overlay_patch_that_may_set_the_image_keeps_fix_from_pinning_the_base() {
-    let dir = tempfile::tempdir().unwrap();
-    let base = BASE_DEPLOYMENT;
-    write_base(dir.path(), base);
     // The patch sets the image itself: whatever the entries say, the build's image and
     // default come from it, which the check does not apply.
     let patch = BASE_DEPLOYMENT.replace("nginx:1.25", "nginx:1.27");
-    write(dir.path(), "overlays/dev/web.yaml", &patch);
-    write(
-        dir.path(),
-        "overlays/dev/kustomization.yaml",
-        "resources: [../../base]\npatches:\n  - path: web.yaml\nimages:\n  - name: nginx\n    newTag: latest\n",
-    );
+    let dir = temp_dir(&format!(
+        "{}\
+//- overlays/dev/web.yaml
+{patch}\
+//- overlays/dev/kustomization.yaml
+resources: [../../base]
+patches:
+  - path: web.yaml
+images:
+  - name: nginx
+    newTag: latest
+",
+        base(BASE_DEPLOYMENT)
+    ));
+    let base = BASE_DEPLOYMENT;
     let (findings, _) = json_findings(dir.path(), &["."]);
     assert!(
         findings
@@ -641,20 +665,13 @@ fn an_overlay_patch_that_may_set_the_image_keeps_fix_from_pinning_the_base() {
 
 #[test]
 fn a_patch_container_merged_into_one_with_a_policy_is_not_reported() {
-    let dir = tempfile::tempdir().unwrap();
-    let base = BASE_DEPLOYMENT.replace(
+    let with_policy = BASE_DEPLOYMENT.replace(
         "image: nginx:1.25\n",
         "image: nginx:1.25\n        imagePullPolicy: Always\n",
     );
-    write_base(dir.path(), &base);
     // The patch adds a sidecar (reported) and re-images `web` (merged: keeps Always).
-    let patch = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n      - name: web\n        image: nginx:1.27\n      - name: sidecar\n        image: envoy:1.30\n";
-    write(dir.path(), "overlays/dev/web.yaml", patch);
-    write(
-        dir.path(),
-        "overlays/dev/kustomization.yaml",
-        "resources: [../../base]\npatches:\n  - path: web.yaml\n",
-    );
+    let overlay = include_str!("../fixtures/workspaces/overlay-patch-adds-sidecar.fixture");
+    let dir = temp_dir(&(base(&with_policy) + overlay));
     let (findings, _) = json_findings(dir.path(), &["."]);
     let implicit: Vec<&str> = findings
         .iter()
@@ -666,27 +683,9 @@ fn a_patch_container_merged_into_one_with_a_policy_is_not_reported() {
 
 #[test]
 fn argocd_helm_parameters_that_change_a_rendered_default_are_reported() {
-    let dir = tempfile::tempdir().unwrap();
-    write(
-        dir.path(),
-        "charts/web/Chart.yaml",
-        "name: web\nappVersion: \"1.16.0\"\n",
-    );
-    write(
-        dir.path(),
-        "charts/web/values.yaml",
-        "image:\n  repository: nginx\n  tag: \"\"\n",
-    );
-    write(
-        dir.path(),
-        "charts/web/templates/deployment.yaml",
-        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          image: \"{{ .Values.image.repository }}:{{ .Values.image.tag | default .Chart.AppVersion }}\"\n",
-    );
-    write(
-        dir.path(),
-        "apps/web.yaml",
-        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: web-dev\nspec:\n  source:\n    path: charts/web\n    helm:\n      parameters:\n        - name: image.tag\n          value: latest\n",
-    );
+    let dir = temp_dir(include_str!(
+        "../fixtures/workspaces/argocd-helm-parameters.fixture"
+    ));
     let (findings, _) = json_findings(dir.path(), &["."]);
     let change: Vec<&Value> = findings
         .iter()
@@ -709,13 +708,24 @@ fn argocd_helm_parameters_that_change_a_rendered_default_are_reported() {
 
 #[test]
 fn a_kustomization_without_extension_is_checked() {
-    let dir = tempfile::tempdir().unwrap();
-    let base = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n  - name: web\n    image: nginx:1.25\n    imagePullPolicy: IfNotPresent\n";
-    write(dir.path(), "app/pod.yaml", base);
-    write(
-        dir.path(),
-        "app/Kustomization",
-        "resources: [pod.yaml]\nimages:\n  - name: ngnix\n    newTag: \"1.27\"\n",
+    let dir = temp_dir(
+        "\
+//- app/pod.yaml
+apiVersion: v1
+kind: Pod
+metadata:
+  name: web
+spec:
+  containers:
+  - name: web
+    image: nginx:1.25
+    imagePullPolicy: IfNotPresent
+//- app/Kustomization
+resources: [pod.yaml]
+images:
+  - name: ngnix
+    newTag: \"1.27\"
+",
     );
     let (findings, _) = json_findings(dir.path(), &["."]);
     let unused: Vec<&Value> = findings
@@ -731,19 +741,11 @@ fn a_kustomization_without_extension_is_checked() {
 
 #[test]
 fn helm_values_are_linted_through_the_chart_templates_and_fixed() {
-    let dir = tempfile::tempdir().unwrap();
-    write(
-        dir.path(),
-        "chart/Chart.yaml",
-        "apiVersion: v2\nname: web\nversion: 0.1.0\nappVersion: \"1.16.0\"\n",
-    );
-    let values = "image:\n  repository: nginx\n  pullPolicy: always\n  tag: \"\"\n";
-    write(dir.path(), "chart/values.yaml", values);
-    write(
-        dir.path(),
-        "chart/templates/deployment.yaml",
-        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          image: \"{{ .Values.image.repository }}:{{ .Values.image.tag }}\"\n          imagePullPolicy: {{ .Values.image.pullPolicy }}\n",
-    );
+    let workspace = fixture(include_str!(
+        "../fixtures/workspaces/chart-with-bad-values.fixture"
+    ));
+    let dir = workspace.write_temp().unwrap();
+    let values = workspace.text("chart/values.yaml");
     let (findings, _) = json_findings(dir.path(), &["."]);
     let in_values: Vec<&Value> = findings
         .iter()
@@ -1037,22 +1039,24 @@ fn a_file_over_the_size_limit_is_skipped_not_counted_as_checked() {
 
 #[test]
 fn yaml_extensions_in_any_case_are_walked_but_kustomization_names_are_exact() {
-    let dir = tempfile::tempdir().unwrap();
     let pod = "apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - name: a\n    image: app\n";
-    write(dir.path(), "a/Pod.YAML", pod);
-    write(dir.path(), "b/pod.Yml", pod);
-    // kustomize reads only kustomization.yaml, kustomization.yml and Kustomization: this
-    // one is plain YAML without apiVersion or kind, skipped quietly.
-    write(
-        dir.path(),
-        "c/KUSTOMIZATION.YAML",
-        "resources: [pod.yaml]\nimages:\n  - name: ngnix\n    newTag: \"1\"\n",
-    );
-    write(
-        dir.path(),
-        "c/pod.yaml",
-        &pod.replace("image: app", "image: app:1"),
-    );
+    // kustomize reads only kustomization.yaml, kustomization.yml and Kustomization: the
+    // one in c/ is plain YAML without apiVersion or kind, skipped quietly.
+    let dir = temp_dir(&format!(
+        "\
+//- a/Pod.YAML
+{pod}\
+//- b/pod.Yml
+{pod}\
+//- c/KUSTOMIZATION.YAML
+resources: [pod.yaml]
+images:
+  - name: ngnix
+    newTag: \"1\"
+//- c/pod.yaml
+{}",
+        pod.replace("image: app", "image: app:1")
+    ));
     let (findings, output) = json_findings(dir.path(), &["."]);
     let paths: Vec<&str> = findings
         .iter()
@@ -1082,14 +1086,20 @@ fn configuration_errors_name_the_file_once() {
         stderr(&missing)
     );
 
-    write(
-        dir.path(),
-        ".gitops-ls.yaml",
-        "rules:\n  latest-tags: error\n",
-    );
-    write(dir.path(), "a.yaml", DEPLOYMENT);
-    write(dir.path(), "b.yaml", DEPLOYMENT);
-    write(dir.path(), "sub/c.yaml", DEPLOYMENT);
+    fixture(&format!(
+        "\
+//- .gitops-ls.yaml
+rules:
+  latest-tags: error
+//- a.yaml
+{DEPLOYMENT}\
+//- b.yaml
+{DEPLOYMENT}\
+//- sub/c.yaml
+{DEPLOYMENT}"
+    ))
+    .write_to(dir.path())
+    .unwrap();
     let output = run(dir.path(), &["check", "."]);
     assert_eq!(output.status.code(), Some(2));
     let errors = stderr(&output);
@@ -1122,8 +1132,11 @@ fn configuration_errors_name_the_file_once() {
 fn sarif_locations_are_uris_relative_to_srcroot_or_file_uris() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().canonicalize().unwrap();
-    write(&root, "work/my app/déploy.yaml", DEPLOYMENT);
-    write(&root, "outside.yaml", DEPLOYMENT);
+    fixture(&format!(
+        "//- work/my app/déploy.yaml\n{DEPLOYMENT}//- outside.yaml\n{DEPLOYMENT}"
+    ))
+    .write_to(&root)
+    .unwrap();
     let output = run(
         &root.join("work"),
         &["check", "--format", "sarif", "my app", "../outside.yaml"],
