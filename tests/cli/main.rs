@@ -49,6 +49,20 @@ fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
+/// `report` with what differs between machines and releases replaced, for a snapshot:
+/// the folder `root` (a temporary one) by `[ROOT]`, and this build's version (the SARIF
+/// driver's) by `[VERSION]`.
+fn stable(report: &str, root: &Path) -> String {
+    let mut report = report.to_owned();
+    for root in [root.to_path_buf(), root.canonicalize().unwrap()] {
+        report = report.replace(&root.display().to_string(), "[ROOT]");
+    }
+    report.replace(
+        &format!("\"version\": \"{}\"", env!("CARGO_PKG_VERSION")),
+        "\"version\": \"[VERSION]\"",
+    )
+}
+
 fn json_findings(dir: &Path, args: &[&str]) -> (Vec<Value>, Output) {
     let mut all = vec!["check", "--format", "json"];
     all.extend_from_slice(args);
@@ -92,6 +106,7 @@ fn human_report_points_at_the_line_with_a_code_frame() {
         text.contains("Found 1 error, 1 warning, 1 hint in 1 file(s)"),
         "{text}"
     );
+    insta::assert_snapshot!("human_report", text);
 }
 
 #[test]
@@ -129,6 +144,7 @@ fn json_report_has_one_based_character_columns() {
         "spec.template.spec.containers[0]"
     );
     assert_eq!(implicit["object"], "Deployment/wéb-ü");
+    insta::assert_snapshot!("json_report", stdout(&output));
 }
 
 #[test]
@@ -310,6 +326,7 @@ fn sarif_report_has_rules_regions_and_fixes() {
     assert_eq!(region["startColumn"], 26);
     let replacement = &result["fixes"][0]["artifactChanges"][0]["replacements"][0];
     assert_eq!(replacement["insertedContent"]["text"], "Always");
+    insta::assert_snapshot!("sarif_report", stable(&stdout(&output), dir.path()));
 }
 
 #[test]
@@ -434,6 +451,7 @@ fn bundled_examples_report_what_the_readme_says() {
     assert_eq!(gitops, expected, "{findings:#?}");
     // The summary the README quotes.
     let human = run(&examples, &["check", "."]);
+    insta::assert_snapshot!("human_report_of_the_examples", stdout(&human));
     assert!(
         String::from_utf8_lossy(&human.stdout).contains(
             "Found 5 errors, 7 warnings, 1 info, 5 hints in 9 file(s); 14 Kubernetes file(s) \
@@ -474,6 +492,10 @@ images:
     let base = BASE_DEPLOYMENT;
     let (findings, output) = json_findings(dir.path(), &["--fail-on", "warning", "."]);
     assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
+    insta::assert_snapshot!(
+        "json_report_of_an_overlay",
+        stable(&stdout(&output), dir.path())
+    );
     let in_dev: Vec<&Value> = findings
         .iter()
         .filter(|f| {

@@ -7,7 +7,7 @@ use std::path::Path;
 use gitops_ls_fixture::{fixture, temp_dir};
 use serde_json::json;
 
-use crate::client::{file_uri, Options, Server};
+use crate::client::{file_uri, redact_root, Options, Server};
 
 /// The Deployment in `base/deployment.yaml`: `nginx:1.25`, no pull policy.
 pub(crate) const BASE_DEPLOYMENT: &str = "\
@@ -133,6 +133,7 @@ fn hover_lists_the_image_per_overlay_and_from_helm_values() {
         value.starts_with("**Effective imagePullPolicy: IfNotPresent"),
         "{value}"
     );
+    insta::assert_snapshot!("base_hover_per_build", redact_root(&value, root));
     for part in [
         "**Kustomize**",
         "overlays/prod: nginx:1.27 → IfNotPresent",
@@ -171,6 +172,7 @@ fn hover_lists_the_image_per_overlay_and_from_helm_values() {
     let prod_text = fs::read_to_string(root.join("overlays/prod/kustomization.yaml")).unwrap();
     server.open_and_wait(&prod, &prod_text);
     let value = hover_value(&mut server, &prod, 4, 6);
+    insta::assert_snapshot!("images_entry_hover", redact_root(&value, root));
     assert!(
         value.contains("Rewrites 1 container(s)")
             && value.contains("base/deployment.yaml (web): nginx:1.25 → nginx:1.28"),
@@ -198,6 +200,7 @@ fn hover_lists_the_image_per_overlay_and_from_helm_values() {
     let template = file_uri(&root.join("charts/web/templates/deployment.yaml"));
     server.open_and_wait(&template, TEMPLATE);
     let value = hover_value(&mut server, &template, 9, 12);
+    insta::assert_snapshot!("chart_template_hover", redact_root(&value, root));
     assert!(
         value.contains("from values.yaml: nginx:1.16.0, IfNotPresent"),
         "{value}"
@@ -267,6 +270,7 @@ fn hover_on_an_argocd_kustomize_images_string_lists_the_containers_it_rewrites()
     let (line, character) = position_of_str(ARGO_APP, "nginx=registry");
     let hover = server.hover(&app, line, character + 3).expect("hover");
     let value = hover["contents"]["value"].as_str().unwrap();
+    insta::assert_snapshot!("argocd_images_string_hover", redact_root(value, root));
     for part in [
         "**Argo CD `kustomize.images` override** `nginx=registry.local/nginx:latest`",
         "(Application `web-prod`)",
@@ -363,6 +367,7 @@ spec:
     let (line, character) = position_of_str(flux, "newName: mirror.local");
     let hover = server.hover(&uri, line, character).expect("hover");
     let value = hover["contents"]["value"].as_str().unwrap();
+    insta::assert_snapshot!("flux_images_entry_hover", redact_root(value, root));
     for part in [
         "**Flux `spec.images` entry** `nginx` (Kustomization `web-dev`)",
         "Rewrites 1 container(s) in the build of `overlays/dev`",
@@ -438,6 +443,10 @@ fn hover_on_a_chart_template_lists_what_argocd_and_flux_values_deploy() {
     ] {
         assert!(value.contains(part), "missing {part:?} in:\n{value}");
     }
+    insta::assert_snapshot!(
+        "chart_template_hover_with_deployer_values",
+        redact_root(&value, root)
+    );
 
     // Values files are read when the hover is asked for: a saved change shows at once.
     write(
@@ -512,6 +521,8 @@ image:
     for value in [&web, &sidecar] {
         assert!(!value.contains("__"), "a mask leaks:\n{value}");
     }
+    insta::assert_snapshot!("helper_rendered_image_hover", redact_root(&web, root));
+    insta::assert_snapshot!("values_rendered_image_hover", redact_root(&sidecar, root));
 
     let symbols = server
         .request(
@@ -569,6 +580,10 @@ patches:
     server.open_and_wait(&base, BASE_DEPLOYMENT);
     let value = hover_value(&mut server, &base, 9, 16);
     assert!(value.contains("overlays/prod: nginx:1.27"), "{value}");
+    insta::assert_snapshot!(
+        "hover_without_the_deleting_build",
+        redact_root(&value, root)
+    );
     // overlays/dev applies a component that deletes Deployment/web: it deploys none of it.
     assert!(!value.contains("overlays/dev"), "{value}");
     assert_eq!(server.shutdown(), Some(0));

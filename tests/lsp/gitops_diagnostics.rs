@@ -5,7 +5,7 @@
 use gitops_ls_fixture::{fixture, temp_dir};
 use serde_json::{json, Value};
 
-use crate::client::{codes, file_uri, Server};
+use crate::client::{codes, describe_actions, file_uri, redact_root, Server};
 use crate::gitops::{base, start_in, BASE_DEPLOYMENT};
 
 const DEV: &str = "\
@@ -104,6 +104,10 @@ fn overlays_are_diagnosed_on_the_entry_and_the_base() {
         )
         .unwrap();
     let actions = actions.as_array().unwrap();
+    insta::assert_snapshot!(
+        "base_quick_fixes_under_an_overlay",
+        describe_actions(actions)
+    );
     let insert = actions
         .iter()
         .find(|a| {
@@ -208,6 +212,10 @@ fn chart_values_are_diagnosed_and_fixed_in_the_editor() {
                    "context": {"diagnostics": [policy], "only": ["quickfix"]}}),
         )
         .unwrap();
+    insta::assert_snapshot!(
+        "values_quick_fixes",
+        describe_actions(actions.as_array().unwrap())
+    );
     let preferred = actions
         .as_array()
         .unwrap()
@@ -261,6 +269,7 @@ fn flux_post_renderers_over_a_chart_in_the_repository() {
     );
     let hover = server.hover(&release_uri, 14, 20).expect("hover");
     let value = hover["contents"]["value"].as_str().unwrap();
+    insta::assert_snapshot!("post_renderer_entry_hover", redact_root(value, root));
     assert!(
         value.contains("Rewrites 1 container(s) of the chart `charts/web`")
             && value.contains("nginx:1.16.0 → nginx:latest"),
@@ -276,6 +285,10 @@ fn flux_post_renderers_over_a_chart_in_the_repository() {
     assert_eq!(with_code(&found, "overlay-changes-policy")["severity"], 3);
     let hover = server.hover(&template_uri, 9, 20).expect("hover");
     let value = hover["contents"]["value"].as_str().unwrap();
+    insta::assert_snapshot!(
+        "chart_template_hover_with_post_renderers",
+        redact_root(value, root)
+    );
     assert!(
         value.contains("from values.yaml: nginx:1.16.0")
             && value.contains("Flux HelmRelease post-renderers")
@@ -477,6 +490,7 @@ patches:
     );
     let hover = server.hover(&patch_uri, 9, 16).expect("hover");
     let value = hover["contents"]["value"].as_str().unwrap();
+    insta::assert_snapshot!("patch_container_hover", redact_root(value, root));
     assert!(
         value.contains(
             "**Kustomize patch** (listed by overlays/dev/kustomization.yaml): merged into \
