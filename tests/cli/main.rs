@@ -1202,6 +1202,51 @@ fn sarif_locations_are_uris_relative_to_srcroot_or_file_uris() {
     );
 }
 
+/// A snapshot file that no assertion names any more (its test renamed or removed) would stay
+/// in the tree, unread: each `.snap` below `tests/*/snapshots/` names a snapshot that its
+/// test module asserts (`SUITE__NAME` for `tests/cli/main.rs`, `SUITE__MODULE__NAME` for
+/// `tests/lsp/MODULE.rs`; a `@suffix` is a setting of the same assertion).
+#[test]
+fn every_snapshot_file_is_named_by_an_assertion() {
+    let tests = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests");
+    let mut checked = 0;
+    for suite in ["cli", "lsp"] {
+        let Ok(entries) = std::fs::read_dir(tests.join(suite).join("snapshots")) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let file = entry.file_name().to_string_lossy().into_owned();
+            let Some(stem) = file.strip_suffix(".snap") else {
+                continue;
+            };
+            let stem = stem.split('@').next().unwrap_or(stem);
+            let parts: Vec<&str> = stem.split("__").collect();
+            let (source, name) = match parts.as_slice() {
+                [prefix, name] if *prefix == suite => (tests.join(suite).join("main.rs"), *name),
+                [prefix, module, name] if *prefix == suite => {
+                    (tests.join(suite).join(format!("{module}.rs")), *name)
+                }
+                _ => panic!("{suite}/snapshots/{file}: not a snapshot name of this suite"),
+            };
+            // Without whitespace, as rustfmt may break the call after its `(`.
+            let source: String = std::fs::read_to_string(&source)
+                .unwrap_or_default()
+                .split_whitespace()
+                .collect();
+            assert!(
+                source.contains(&format!("assert_snapshot!(\"{name}\"")),
+                "{suite}/snapshots/{file}: no assertion names the snapshot {name:?}"
+            );
+            checked += 1;
+        }
+    }
+    assert!(
+        checked > 0,
+        "no snapshot files found below {}",
+        tests.display()
+    );
+}
+
 /// The repository's GitHub Action.
 fn action() -> serde_yaml::Value {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../action.yml");

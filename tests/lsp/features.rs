@@ -452,11 +452,10 @@ fn fix_all_applies_every_safe_fix() {
 
         let edits = action_edits(&actions[0], uri, 1);
         let fixed = apply_text_edits(&text, &edits, encoding);
-        // Edits in the encoding's units; the same text in both.
-        insta::assert_snapshot!(
-            format!("fix_all_edits_{encoding}"),
-            describe_actions(&actions)
-        );
+        // Edits in the encoding's units (one snapshot each); the same text in both.
+        insta::with_settings!({snapshot_suffix => encoding}, {
+            insta::assert_snapshot!("fix_all_edits", describe_actions(&actions));
+        });
         insta::assert_snapshot!("fix_all_result", fixed);
         server.change(uri, 2, as_changes(&edits, &text, encoding));
         let after = server.diagnostics(uri, 2);
