@@ -450,20 +450,20 @@ impl<'a> Exec<'a> {
     ) -> Result<(), Flow> {
         let value = self.eval_pipeline(dot, &b.pipe)?;
         let (pos, ctx) = pipe_context(&b.pipe);
-        let mut iterations: Vec<(Slot, Slot)> = Vec::new();
-        match &value.v.kind {
-            Kind::List(items) => iterations.extend(
-                items
-                    .iter()
-                    .enumerate()
-                    .map(|(i, v)| (Slot::plain(Value::int(i as i64)), Slot::elem(v.clone()))),
-            ),
-            Kind::Map(entries) => iterations.extend(entries.iter().map(|(k, v)| {
-                (
-                    Slot::plain(Value::string(k.as_str())),
-                    Slot::elem(v.clone()),
-                )
-            })),
+        // map entries are collected (bounded by the data); lists and ints are indexed,
+        // so `range 1000000000` costs nothing before the step budget stops it
+        let mut entries: Vec<(Slot, Slot)> = Vec::new();
+        let count = match &value.v.kind {
+            Kind::List(items) => items.len() as i64,
+            Kind::Map(map) => {
+                entries.extend(map.iter().map(|(k, v)| {
+                    (
+                        Slot::plain(Value::string(k.as_str())),
+                        Slot::elem(v.clone()),
+                    )
+                }));
+                entries.len() as i64
+            }
             Kind::Int(n) => {
                 if b.pipe.decl.len() > 1 {
                     return Err(self
@@ -474,11 +474,9 @@ impl<'a> Exec<'a> {
                         )
                         .into());
                 }
-                iterations.extend(
-                    (0..*n).map(|i| (Slot::plain(Value::int(i)), Slot::plain(Value::int(i)))),
-                );
+                (*n).max(0)
             }
-            Kind::Nil => {}
+            Kind::Nil => 0,
             Kind::Unknown => {
                 return Err(self
                     .error(
@@ -501,14 +499,23 @@ impl<'a> Exec<'a> {
                     )
                     .into())
             }
-        }
-        if iterations.is_empty() {
+        };
+        if count == 0 {
             if let Some(else_list) = &b.else_list {
                 return self.walk(dot, else_list, out);
             }
             return Ok(());
         }
-        for (index, elem) in iterations {
+        let mut entries = entries.into_iter();
+        for i in 0..count {
+            let (index, elem) = match &value.v.kind {
+                Kind::List(items) => (
+                    Slot::plain(Value::int(i)),
+                    Slot::elem(items[i as usize].clone()),
+                ),
+                Kind::Map(_) => entries.next().expect("one entry per iteration"),
+                _ => (Slot::plain(Value::int(i)), Slot::plain(Value::int(i))),
+            };
             self.step(b.pos)?;
             let decl = &b.pipe.decl;
             if !decl.is_empty() {

@@ -52,7 +52,7 @@ impl Options {
         Options {
             missing_key: MissingKey::Invalid,
             remove_no_value: false,
-            max_depth: 200,
+            max_depth: 100,
             max_steps: 10_000_000,
             max_output: 64 << 20,
         }
