@@ -440,44 +440,36 @@ impl Lexer<'_> {
     }
 
     fn char_constant(&mut self) -> bool {
-        loop {
-            match self.next() {
-                Some('\\') => {
-                    if matches!(self.next(), None | Some('\n')) {
-                        self.error("unterminated character constant".into());
-                        return false;
-                    }
-                }
-                None | Some('\n') => {
-                    self.error("unterminated character constant".into());
-                    return false;
-                }
-                Some('\'') => break,
-                _ => {}
-            }
-        }
-        self.emit(ItemKind::CharConstant);
-        true
+        self.quoted(
+            '\'',
+            ItemKind::CharConstant,
+            "unterminated character constant",
+        )
     }
 
     fn quote(&mut self) -> bool {
+        self.quoted('"', ItemKind::String, "unterminated quoted string")
+    }
+
+    /// A quoted item up to `close`, with backslash escapes; no newline inside.
+    fn quoted(&mut self, close: char, kind: ItemKind, unterminated: &str) -> bool {
         loop {
             match self.next() {
                 Some('\\') => {
                     if matches!(self.next(), None | Some('\n')) {
-                        self.error("unterminated quoted string".into());
+                        self.error(unterminated.into());
                         return false;
                     }
                 }
                 None | Some('\n') => {
-                    self.error("unterminated quoted string".into());
+                    self.error(unterminated.into());
                     return false;
                 }
-                Some('"') => break,
+                Some(c) if c == close => break,
                 _ => {}
             }
         }
-        self.emit(ItemKind::String);
+        self.emit(kind);
         true
     }
 

@@ -410,6 +410,12 @@ impl Parser<'_> {
         }
         let name = self.unquote(&name_item)?;
         self.expect(ItemKind::RightDelim, context)?;
+        self.parse_body(name, context)
+    }
+
+    /// The body of a define or block up to its `{{end}}`, as a new tree with its own
+    /// variables (only `$`) and no enclosing range.
+    fn parse_body(&mut self, name: String, context: &str) -> PResult<()> {
         let saved_vars = std::mem::replace(&mut self.vars, vec!["$".into()]);
         let saved_range = std::mem::replace(&mut self.range_depth, 0);
         let (root, end) = self.item_list()?;
@@ -607,20 +613,7 @@ impl Parser<'_> {
         let name = self.template_name(&item, context)?;
         let pipe = self.pipeline(context, ItemKind::RightDelim)?;
         let span = start..self.span_end();
-        let saved_vars = std::mem::replace(&mut self.vars, vec!["$".into()]);
-        let saved_range = std::mem::replace(&mut self.range_depth, 0);
-        let (root, end) = self.item_list()?;
-        self.vars = saved_vars;
-        self.range_depth = saved_range;
-        if let Ended::Else { .. } = end {
-            return self.error(format!("unexpected {{{{else}}}} in {context}"));
-        }
-        self.add_tree(Tree {
-            name: name.clone(),
-            file: self.file.clone(),
-            source: self.src.clone(),
-            root,
-        })?;
+        self.parse_body(name.clone(), context)?;
         Ok(Parsed::Node(Node::Template {
             pos: item.pos,
             span,
