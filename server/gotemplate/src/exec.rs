@@ -92,13 +92,7 @@ impl Functions {
         name: &str,
         f: impl Fn(&mut Context<'_, '_>, &[Value]) -> Result<Value, FuncError> + 'static,
     ) {
-        self.map.insert(
-            name.to_string(),
-            Function {
-                call: Rc::new(f),
-                sees_unknown: false,
-            },
-        );
+        self.insert(name, Rc::new(f), false);
     }
     /// A function that handles Unknown arguments itself (e.g. `default`).
     pub fn register_unknown_aware(
@@ -106,13 +100,11 @@ impl Functions {
         name: &str,
         f: impl Fn(&mut Context<'_, '_>, &[Value]) -> Result<Value, FuncError> + 'static,
     ) {
-        self.map.insert(
-            name.to_string(),
-            Function {
-                call: Rc::new(f),
-                sees_unknown: true,
-            },
-        );
+        self.insert(name, Rc::new(f), true);
+    }
+    fn insert(&mut self, name: &str, call: Rc<FnImpl>, sees_unknown: bool) {
+        self.map
+            .insert(name.to_string(), Function { call, sees_unknown });
     }
     pub fn contains(&self, name: &str) -> bool {
         self.map.contains_key(name)
@@ -129,7 +121,7 @@ impl Context<'_, '_> {
     /// segments point into that template (what `include` needs). Counts against the
     /// same depth, step and output budgets.
     pub fn render_template(&mut self, name: &str, data: Value) -> Result<Value, ExecError> {
-        let Some(tree) = self.exec.set.tree(name).cloned() else {
+        let Some(tree) = self.exec.lookup(name) else {
             let message = format!(
                 "template: no template {} associated with template {}",
                 q(name),
@@ -145,9 +137,34 @@ impl Context<'_, '_> {
         let mut out = Rendered::default();
         self.exec
             .call_tree(tree, Slot::plain(data), &mut out, None)?;
-        let mut value = Value::string(out.text.as_str());
-        value.rendered = Some(Rc::new(out.segments));
-        Ok(value)
+        Ok(rendered_string(out))
+    }
+
+    /// Parses `source` as a template named `name` (what `tpl` needs: a template text
+    /// known only at run time) and renders it with `data` as dot. Its defines are visible
+    /// while it runs, and it sees the set's templates. Segments of the result point into
+    /// `source` under the file name `name`. A parse error comes back as a Go error.
+    pub fn render_source(
+        &mut self,
+        name: &str,
+        source: &str,
+        data: Value,
+    ) -> Result<Value, ExecError> {
+        let trees = self.exec.set.parse(name, source).map_err(|e| ExecError {
+            kind: ExecErrorKind::Go,
+            message: e.to_string(),
+            file: name.to_string(),
+            pos: e.pos,
+        })?;
+        let mark = self.exec.overlay.len();
+        let trees: Vec<Rc<Tree>> = trees.into_iter().map(Rc::new).collect();
+        let top = trees[0].clone();
+        self.exec.overlay.extend(trees);
+        let mut out = Rendered::default();
+        let result = self.exec.call_tree(top, Slot::plain(data), &mut out, None);
+        self.exec.overlay.truncate(mark);
+        result?;
+        Ok(rendered_string(out))
     }
     pub fn has_template(&self, name: &str) -> bool {
         self.exec.set.has_template(name)
@@ -198,6 +215,8 @@ type ER<T> = Result<T, ExecError>;
 
 pub(crate) struct Exec<'a> {
     set: &'a Templates,
+    /// Trees parsed while rendering (`render_source`), looked up before the set's.
+    overlay: Vec<Rc<Tree>>,
     opts: &'a Options,
     vars: Vec<(String, Slot)>,
     depth: usize,
@@ -221,6 +240,7 @@ pub(crate) fn execute(set: &Templates, name: &str, data: &Value, opts: &Options)
     };
     let mut exec = Exec {
         set,
+        overlay: Vec::new(),
         opts,
         vars: Vec::new(),
         depth: 0,
@@ -236,7 +256,21 @@ pub(crate) fn execute(set: &Templates, name: &str, data: &Value, opts: &Options)
     }
 }
 
+/// A rendered text as a string value that keeps its segments.
+fn rendered_string(out: Rendered) -> Value {
+    let mut value = Value::string(out.text.as_str());
+    value.rendered = Some(Rc::new(out.segments));
+    value
+}
+
 impl<'a> Exec<'a> {
+    fn lookup(&self, name: &str) -> Option<Rc<Tree>> {
+        match self.overlay.iter().rev().find(|t| t.name == name) {
+            Some(tree) => Some(tree.clone()),
+            None => self.set.tree(name).cloned(),
+        }
+    }
+
     fn error(&self, kind: ExecErrorKind, pos: Pos, context: &str, msg: &str) -> ExecError {
         let text = &self.tree.source[..pos.min(self.tree.source.len())];
         let line = 1 + text.matches('\n').count();
@@ -370,7 +404,7 @@ impl<'a> Exec<'a> {
                     Some(p) => format!("{{{{template {} {p}}}}}", q(name)),
                     None => format!("{{{{template {}}}}}", q(name)),
                 };
-                let Some(tree) = self.set.tree(name).cloned() else {
+                let Some(tree) = self.lookup(name) else {
                     return Err(self
                         .err(*pos, &context, &format!("template {} not defined", q(name)))
                         .into());

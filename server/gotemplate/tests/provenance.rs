@@ -44,6 +44,14 @@ fn functions() -> Functions {
             .map_err(FuncError::from)
     });
     f.register("random", |_, _| Ok(Value::unknown()));
+    f.register("tpl", |ctx, args| {
+        let source = args[0]
+            .as_str()
+            .ok_or("tpl: text must be a string")?
+            .to_string();
+        ctx.render_source("values.yaml", &source, args[1].clone())
+            .map_err(FuncError::from)
+    });
     f
 }
 
@@ -314,4 +322,37 @@ fn missing_key_modes() {
     assert!(get(strict)
         .unwrap_err()
         .ends_with("map has no entry for key \"nope\""));
+}
+
+#[test]
+fn tpl_style_rendering_of_a_text_known_at_run_time() {
+    let main = "{{ define \"h\" }}H{{ end }}[{{ tpl \"{{ define \\\"in\\\" }}I{{ end }}{{ .Values.tag }}-{{ template \\\"in\\\" }}{{ include \\\"h\\\" . }}\" . }}]";
+    let r = render(&[("main", main)], "main", &Options::helm()).unwrap();
+    assert_eq!(r.text, "[1.25-IH]");
+    assert_covers(&r);
+    // the value printed inside the text keeps its origin; the text's own literal points
+    // into the text under the name given
+    let inner = r.segments.iter().find(|s| matches!(&s.source, Source::Action { file, origin: Some(_), .. } if &**file == "values.yaml"));
+    assert!(inner.is_some(), "{:?}", r.segments);
+    // its defines do not outlive it
+    let after = "{{ tpl \"{{ define \\\"in\\\" }}I{{ end }}\" . }}{{ template \"in\" }}";
+    let e = render(&[("main", after)], "main", &Options::helm()).unwrap_err();
+    assert!(
+        e.message.ends_with("template \"in\" not defined"),
+        "{}",
+        e.message
+    );
+    // a parse error in the text is Go's, wrapped as the function's error
+    let e = render(
+        &[("main", "{{ tpl \"{{ if }}\" . }}")],
+        "main",
+        &Options::helm(),
+    )
+    .unwrap_err();
+    assert!(
+        e.message
+            .ends_with("error calling tpl: template: values.yaml:1: missing value for if"),
+        "{}",
+        e.message
+    );
 }
