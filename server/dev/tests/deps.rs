@@ -141,6 +141,15 @@ fn a_parent_that_calls_the_child_that_calls_it_is_a_loop() {
 }
 
 #[test]
+fn a_restricted_visibility_is_no_dependency() {
+    let loops = loops_of(
+        "lib.rs: mod a; pub(crate) struct Options;
+         a.rs: pub(crate) fn f() {} pub(super) fn g() {}",
+    );
+    assert!(loops.is_empty(), "{loops:?}");
+}
+
+#[test]
 fn every_crate_of_the_workspace_is_read() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let crates = gitops_ls_dev::deps::workspace_loops(&root).unwrap();

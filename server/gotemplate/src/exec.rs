@@ -1,15 +1,15 @@
-//! The executor: Go's text/template/exec.go semantics over [`Value`], writing
-//! [`Rendered`] output with a provenance segment for every byte.
+//! A set of templates and its executor: Go's text/template/exec.go semantics over
+//! [`Value`], writing [`Rendered`] output with a provenance segment for every byte.
 
 use std::collections::HashMap;
 use std::rc::Rc;
 
 use crate::fmt::sprint;
 use crate::funcs::{self, q};
+use crate::options::{MissingKey, Options, ParseOptions};
 use crate::output::{Rendered, Source};
-use crate::parse::{Arg, Command, Node, Number, Pipe, Pos, Tree};
+use crate::parse::{self as parser, Arg, Command, Node, Number, ParseError, Pipe, Pos, Tree};
 use crate::value::{Kind, Value};
-use crate::{MissingKey, Options, Templates};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ExecErrorKind {
@@ -903,5 +903,101 @@ fn pipe_context(pipe: &Pipe) -> (Pos, String) {
         Some(cmd) if cmd.args.len() == 1 => (cmd.args[0].pos(), cmd.args[0].to_string()),
         Some(cmd) => (cmd.pos, cmd.to_string()),
         None => (pipe.pos, String::new()),
+    }
+}
+
+/// A set of templates that can call each other, like a Go `*template.Template` with its
+/// associated templates.
+pub struct Templates {
+    name: String,
+    trees: HashMap<String, Rc<parser::Tree>>,
+    functions: Functions,
+    parse_options: ParseOptions,
+}
+
+impl Templates {
+    /// `name` is the set's own name (Go's name of the root template, which appears in
+    /// "no template ... associated with template NAME" errors).
+    pub fn new(name: &str, functions: Functions) -> Templates {
+        Templates {
+            name: name.to_string(),
+            trees: HashMap::new(),
+            functions,
+            parse_options: ParseOptions::default(),
+        }
+    }
+
+    pub fn with_parse_options(mut self, options: ParseOptions) -> Templates {
+        self.parse_options = options;
+        self
+    }
+
+    pub fn functions(&self) -> &Functions {
+        &self.functions
+    }
+
+    /// Parses `source` as the template `name` (plus its `define`s and `block`s). As Go's
+    /// AddParseTree does, a definition replaces an earlier one of the same name unless it
+    /// is empty. On error nothing is added.
+    pub fn add_file(&mut self, name: &str, source: &str) -> Result<(), ParseError> {
+        let trees = self.parse(name, source)?;
+        for tree in trees {
+            self.insert(tree);
+        }
+        Ok(())
+    }
+
+    pub(crate) fn parse(&self, name: &str, source: &str) -> Result<Vec<parser::Tree>, ParseError> {
+        let has = |f: &str| self.functions.contains(f) || funcs::is_builtin(f);
+        parser::parse_file(
+            name,
+            source,
+            &has,
+            &parser::ParseLimits {
+                max_depth: self.parse_options.max_depth,
+            },
+        )
+    }
+
+    fn insert(&mut self, tree: parser::Tree) {
+        if let Some(old) = self.trees.get(&tree.name) {
+            if tree.is_empty() && !old.is_empty() {
+                return;
+            }
+        }
+        self.trees.insert(tree.name.clone(), Rc::new(tree));
+    }
+
+    pub fn has_template(&self, name: &str) -> bool {
+        self.trees.contains_key(name)
+    }
+
+    /// The names of all templates, sorted.
+    pub fn names(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = self.trees.keys().map(String::as_str).collect();
+        names.sort_unstable();
+        names
+    }
+
+    /// Executes the template `name` with `data` as dot.
+    pub fn render(
+        &self,
+        name: &str,
+        data: &Value,
+        options: &Options,
+    ) -> Result<Rendered, ExecError> {
+        let mut rendered = execute(self, name, data, options)?;
+        if options.remove_no_value {
+            rendered.remove_all("<no value>");
+        }
+        Ok(rendered)
+    }
+
+    pub(crate) fn tree(&self, name: &str) -> Option<&Rc<parser::Tree>> {
+        self.trees.get(name)
+    }
+
+    pub(crate) fn set_name(&self) -> &str {
+        &self.name
     }
 }

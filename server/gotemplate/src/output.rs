@@ -3,7 +3,14 @@
 use std::ops::Range;
 use std::rc::Rc;
 
-use crate::value::Origin;
+/// Where a value was read from: an opaque source id chosen by the caller (e.g. a values
+/// file) and a byte range in it (e.g. the YAML node).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Origin {
+    pub source: u32,
+    pub start: usize,
+    pub end: usize,
+}
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Source {

@@ -4,16 +4,7 @@
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
-use crate::output::Segment;
-
-/// Where a value was read from: an opaque source id chosen by the caller (e.g. a values
-/// file) and a byte range in it (e.g. the YAML node).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct Origin {
-    pub source: u32,
-    pub start: usize,
-    pub end: usize,
-}
+use crate::output::{Origin, Segment};
 
 #[derive(Clone, Debug)]
 pub enum Kind {
