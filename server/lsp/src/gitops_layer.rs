@@ -9,56 +9,17 @@
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 
-use gitops_ls_analysis::gitops::{
-    self, AgreedImage, BaseChange, EffectiveImage, FileSource, MergedContainer, OverlayChain,
-    WorkspaceIndex,
-};
+use gitops_ls_analysis::gitops::{self, AgreedImage, BaseChange, FileSource, WorkspaceIndex};
 use gitops_ls_analysis::k8s::EffectivePolicy;
 use gitops_ls_analysis::text::{LineIndex, TextRange};
 use gitops_ls_analysis::{rules, Finding, Fix, RelatedLocation, Severity};
 use tower_lsp::lsp_types::{
-    Diagnostic, DiagnosticRelatedInformation, InlayHint, InlayHintLabel, InlayHintTooltip,
-    Location, Range, Url,
+    DiagnosticRelatedInformation, InlayHint, InlayHintLabel, InlayHintTooltip, Location, Range, Url,
 };
 
 use crate::diagnostics::{diagnostic, lsp_range};
 use crate::encoding::PositionConverter;
-use crate::snapshot::{Chunk, DocAnalysis, COUNTERS};
-
-/// The GitOps part of one document's analysis, positions in the whole document.
-#[derive(Debug, Default)]
-pub struct GitopsLayer {
-    /// Ranges in the whole document; their fixes are offered as code actions.
-    pub findings: Vec<Finding>,
-    pub diagnostics: Vec<Diagnostic>,
-    /// Containers whose default pull policy some build changes: their "insert the default"
-    /// fix is not safe.
-    pub changes: Vec<BaseChange>,
-    pub hints: Vec<InlayHint>,
-    /// The directory of the kustomization that lists this file as a patch: its default
-    /// pull-policy fixes are not safe.
-    pub patch_of: Option<String>,
-    /// In a patch file, the containers merged into one that sets a pull policy: their
-    /// `implicit-pull-policy` findings (and policy hints) are set aside.
-    pub merged: Vec<MergedContainer>,
-    /// What each kustomize build that includes this manifest deploys (not for chart
-    /// templates): the hover's Kustomize section reads it instead of going over the file again.
-    pub deployed: Option<DeployedImages>,
-}
-
-/// The builds that include a manifest, and the image each one deploys per container.
-#[derive(Debug, Default)]
-pub struct DeployedImages {
-    pub chains: Vec<OverlayChain>,
-    pub images: Vec<EffectiveImage>,
-}
-
-impl GitopsLayer {
-    /// The change that makes the fix of `finding` unsafe, if any.
-    pub fn overlay_change_for(&self, finding: &Finding) -> Option<&BaseChange> {
-        gitops::overlay_change_for(finding, &self.changes)
-    }
-}
+use crate::snapshot::{Chunk, DeployedImages, DocAnalysis, GitopsLayer, COUNTERS};
 
 /// Whether `path` plays a part in the index: a kustomization, an Argo CD / Flux object, a
 /// manifest some kustomization includes, or a chart's `values.yaml`.

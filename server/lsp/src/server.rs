@@ -27,15 +27,15 @@ use tower_lsp::{Client, LanguageServer, LspService};
 use crate::code_actions::{self, FIX_ALL_KIND};
 use crate::completion::{self, LineContext};
 use crate::config::{is_config_file, ConfigStore, Settings, SECTION};
-use crate::diagnostics::PublishParams;
 use crate::documents::{Document, Documents};
 use crate::encoding::PositionEncoding;
 use crate::gitops_index::{is_indexed_file, DocumentFirst, GitopsIndex, OpenFirst};
-use crate::gitops_layer::{self, GitopsLayer};
+use crate::gitops_layer;
 use crate::hover::HoverFormat;
 use crate::log::{LogLevel, Logger};
 use crate::output::Output;
-use crate::snapshot::{self, DocAnalysis, DocKind, Job};
+use crate::panic_guard::test_panic_marker;
+use crate::snapshot::{self, DocAnalysis, DocKind, GitopsLayer, Job, PublishParams};
 use crate::{hover, inlay_hints, symbols};
 use gitops_ls_analysis::gitops::{is_kustomization_file_name, may_declare_deployer};
 
@@ -47,18 +47,6 @@ const ANALYSIS_WAIT: Duration = Duration::from_secs(60);
 
 /// The custom request that answers [`Backend::stats`].
 pub const STATS_METHOD: &str = "gitops-ls/stats";
-
-/// Set (to a marker string) only by the end-to-end tests: a request
-/// `gitops-ls/testPanic` panics, and so does the analysis of any YAML
-/// document containing the marker.
-pub const TEST_PANIC_ENV: &str = "GITOPS_LS_TEST_PANIC";
-
-pub fn test_panic_marker() -> Option<&'static str> {
-    static MARKER: OnceLock<Option<String>> = OnceLock::new();
-    MARKER
-        .get_or_init(|| std::env::var(TEST_PANIC_ENV).ok().filter(|m| !m.is_empty()))
-        .as_deref()
-}
 
 /// `GITOPS_LS_TIMING=1` logs the time of every analysis to stderr.
 fn timing_enabled() -> bool {
@@ -319,7 +307,7 @@ impl Inner {
                     }
                     analysis
                 }))
-                .map_err(|panic| snapshot::panic_message(&panic))
+                .map_err(|panic| crate::panic_guard::panic_message(&panic))
             })
             .await;
             let analysis = match outcome {

@@ -17,20 +17,20 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use gitops_ls_analysis::gitops;
+use gitops_ls_analysis::gitops::{self, BaseChange, EffectiveImage, MergedContainer, OverlayChain};
 use gitops_ls_analysis::text::LineIndex;
 use gitops_ls_analysis::yaml::{mask_template_actions, split_documents, YamlFile};
 use gitops_ls_analysis::{analyze, Analysis, Finding, MAX_FILE_BYTES};
 use ropey::Rope;
 use serde::ser::{Serialize, SerializeSeq, Serializer};
 use tower_lsp::lsp_types::{
-    Diagnostic, DiagnosticRelatedInformation, DiagnosticSeverity, Position, Range, Url,
+    Diagnostic, DiagnosticRelatedInformation, DiagnosticSeverity, InlayHint, Position, Range, Url,
 };
 
 use crate::config::{validate_config_text, ResolvedConfig};
 use crate::diagnostics::{chunk_diagnostics, plain_diagnostic};
 use crate::encoding::{from_lsp, to_lsp, PositionConverter, PositionEncoding};
-use crate::gitops_layer::GitopsLayer;
+use crate::panic_guard::{panic_message, test_panic_marker};
 
 /// Files with more bytes than this are analysed on several threads.
 const PARALLEL_THRESHOLD: usize = 256 * 1024;
@@ -96,6 +96,41 @@ pub struct DocAnalysis {
     pub gitops: Option<GitopsLayer>,
     /// How many chunks were taken over from the previous analysis.
     pub reused: usize,
+}
+
+/// The GitOps part of one document's analysis, positions in the whole document.
+#[derive(Debug, Default)]
+pub struct GitopsLayer {
+    /// Ranges in the whole document; their fixes are offered as code actions.
+    pub findings: Vec<Finding>,
+    pub diagnostics: Vec<Diagnostic>,
+    /// Containers whose default pull policy some build changes: their "insert the default"
+    /// fix is not safe.
+    pub changes: Vec<BaseChange>,
+    pub hints: Vec<InlayHint>,
+    /// The directory of the kustomization that lists this file as a patch: its default
+    /// pull-policy fixes are not safe.
+    pub patch_of: Option<String>,
+    /// In a patch file, the containers merged into one that sets a pull policy: their
+    /// `implicit-pull-policy` findings (and policy hints) are set aside.
+    pub merged: Vec<MergedContainer>,
+    /// What each kustomize build that includes this manifest deploys (not for chart
+    /// templates): the hover's Kustomize section reads it instead of going over the file again.
+    pub deployed: Option<DeployedImages>,
+}
+
+/// The builds that include a manifest, and the image each one deploys per container.
+#[derive(Debug, Default)]
+pub struct DeployedImages {
+    pub chains: Vec<OverlayChain>,
+    pub images: Vec<EffectiveImage>,
+}
+
+impl GitopsLayer {
+    /// The change that makes the fix of `finding` unsafe, if any.
+    pub fn overlay_change_for(&self, finding: &Finding) -> Option<&BaseChange> {
+        gitops::overlay_change_for(finding, &self.changes)
+    }
 }
 
 impl DocAnalysis {
@@ -360,6 +395,33 @@ impl Serialize for Shifted<'_> {
     }
 }
 
+/// The params of `textDocument/publishDiagnostics`, serializing the
+/// diagnostics straight from the analysis.
+pub struct PublishParams {
+    pub uri: Url,
+    pub version: Option<i32>,
+    pub analysis: Option<Arc<DocAnalysis>>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl serde::Serialize for PublishParams {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("uri", &self.uri)?;
+        if let Some(version) = self.version {
+            map.serialize_entry("version", &version)?;
+        }
+        match &self.analysis {
+            Some(analysis) => {
+                map.serialize_entry("diagnostics", &PublishedDiagnostics(analysis))?
+            }
+            None => map.serialize_entry("diagnostics", &self.diagnostics)?,
+        }
+        map.end()
+    }
+}
+
 /// How much analysis the process has done (the `gitops-ls/stats` request): requests on a
 /// version reuse its analysis, so only new versions add to these.
 pub struct Counters {
@@ -601,7 +663,7 @@ fn analyze_one(
 ) -> ChunkData {
     COUNTERS.yaml_documents.fetch_add(1, Ordering::Relaxed);
     let outcome = catch_unwind(AssertUnwindSafe(|| {
-        if let Some(marker) = crate::server::test_panic_marker() {
+        if let Some(marker) = test_panic_marker() {
             if text.contains(marker) {
                 panic!("test panic: the document contains {marker:?}");
             }
@@ -633,14 +695,6 @@ fn analyze_one(
             tree: Arc::new(empty_analysis()),
         }
     })
-}
-
-pub fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
-    panic
-        .downcast_ref::<&str>()
-        .map(|s| (*s).to_owned())
-        .or_else(|| panic.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "unknown panic".to_owned())
 }
 
 #[cfg(test)]
