@@ -25,12 +25,14 @@ pub mod documents;
 pub mod encoding;
 pub mod gitops_index;
 pub mod gitops_layer;
+pub mod handlers;
 pub mod hover;
 pub mod inlay_hints;
 pub mod log;
 pub mod output;
 pub mod panic_guard;
 pub mod server;
+pub mod session;
 pub mod snapshot;
 pub mod symbols;
 
