@@ -61,7 +61,11 @@ run_group() {
 
 run_group "cargo fmt --check" cargo fmt --all --check
 run_group "cargo clippy" cargo clippy --workspace --all-targets -- -D warnings
-run_group "cargo test" cargo test --workspace --no-fail-fast
+# A snapshot that is missing or differs fails its test and is never written: insta writes
+# `.snap.new` files when it does not detect CI (INSTA_UPDATE=auto), accepts everything with
+# INSTA_UPDATE=always, and passes every test with INSTA_FORCE_PASS, whatever the caller's
+# environment says.
+run_group "cargo test" env -u INSTA_FORCE_PASS INSTA_UPDATE=no cargo test --workspace --no-fail-fast
 
 for group_script in editors/*/test.sh tests/*/test.sh; do
   [ -e "$group_script" ] || continue

@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use gitops_ls_fixture::{fixture, temp_dir};
 use serde_json::Value;
 
 const DEPLOYMENT: &str = "\
@@ -46,6 +47,20 @@ fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
 
 fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// `report` with what differs between machines and releases replaced, for a snapshot:
+/// the folder `root` (a temporary one) by `[ROOT]`, and this build's version (the SARIF
+/// driver's) by `[VERSION]`.
+fn stable(report: &str, root: &Path) -> String {
+    let mut report = report.to_owned();
+    for root in [root.to_path_buf(), root.canonicalize().unwrap()] {
+        report = report.replace(&root.display().to_string(), "[ROOT]");
+    }
+    report.replace(
+        &format!("\"version\": \"{}\"", env!("CARGO_PKG_VERSION")),
+        "\"version\": \"[VERSION]\"",
+    )
 }
 
 fn json_findings(dir: &Path, args: &[&str]) -> (Vec<Value>, Output) {
@@ -91,6 +106,7 @@ fn human_report_points_at_the_line_with_a_code_frame() {
         text.contains("Found 1 error, 1 warning, 1 hint in 1 file(s)"),
         "{text}"
     );
+    insta::assert_snapshot!("human_report", text);
 }
 
 #[test]
@@ -128,6 +144,7 @@ fn json_report_has_one_based_character_columns() {
         "spec.template.spec.containers[0]"
     );
     assert_eq!(implicit["object"], "Deployment/wéb-ü");
+    insta::assert_snapshot!("json_report", stdout(&output));
 }
 
 #[test]
@@ -207,14 +224,19 @@ fn fix_leaves_non_utf8_files_untouched_and_reports_them() {
 
 #[test]
 fn config_sets_severities_and_excludes_and_bad_config_is_an_error() {
-    let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "apps/deploy.yaml", DEPLOYMENT);
-    write(dir.path(), "vendor/deploy.yaml", DEPLOYMENT);
-    write(
-        dir.path(),
-        ".gitops-ls.yaml",
-        "rules:\n  latest-tag: error\n  implicit-pull-policy: off\nexclude: ['vendor/**']\n",
-    );
+    let dir = temp_dir(&format!(
+        "\
+//- apps/deploy.yaml
+{DEPLOYMENT}\
+//- vendor/deploy.yaml
+{DEPLOYMENT}\
+//- .gitops-ls.yaml
+rules:
+  latest-tag: error
+  implicit-pull-policy: off
+exclude: ['vendor/**']
+"
+    ));
     let (findings, _) = json_findings(dir.path(), &[]);
     assert_eq!(
         rules_of(&findings),
@@ -253,24 +275,25 @@ fn suppression_comments_and_annotations() {
 
 #[test]
 fn non_kubernetes_yaml_and_gitignored_files_are_skipped_quietly() {
-    let dir = tempfile::tempdir().unwrap();
-    write(
-        dir.path(),
-        "values.yaml",
-        "image:\n  repository: nginx\n  tag: latest\n",
-    );
-    write(
-        dir.path(),
-        ".github/workflows/ci.yml",
-        "on: push\njobs: {}\n",
-    );
-    write(dir.path(), ".gitignore", "build/\n");
-    write(dir.path(), "build/deploy.yaml", DEPLOYMENT);
-    write(
-        dir.path(),
-        "broken.yaml",
-        "apiVersion: v1\nkind: Pod\nspec: [\n",
-    );
+    let dir = temp_dir(&format!(
+        "\
+//- values.yaml
+image:
+  repository: nginx
+  tag: latest
+//- .github/workflows/ci.yml
+on: push
+jobs: {{}}
+//- .gitignore
+build/
+//- build/deploy.yaml
+{DEPLOYMENT}\
+//- broken.yaml
+apiVersion: v1
+kind: Pod
+spec: [
+"
+    ));
     let (findings, output) = json_findings(dir.path(), &[]);
     assert_eq!(rules_of(&findings), vec!["yaml-syntax"]);
     assert_eq!(findings[0]["path"], "./broken.yaml");
@@ -303,6 +326,7 @@ fn sarif_report_has_rules_regions_and_fixes() {
     assert_eq!(region["startColumn"], 26);
     let replacement = &result["fixes"][0]["artifactChanges"][0]["replacements"][0];
     assert_eq!(replacement["insertedContent"]["text"], "Always");
+    insta::assert_snapshot!("sarif_report", stable(&stdout(&output), dir.path()));
 }
 
 #[test]
@@ -427,6 +451,7 @@ fn bundled_examples_report_what_the_readme_says() {
     assert_eq!(gitops, expected, "{findings:#?}");
     // The summary the README quotes.
     let human = run(&examples, &["check", "."]);
+    insta::assert_snapshot!("human_report_of_the_examples", stdout(&human));
     assert!(
         String::from_utf8_lossy(&human.stdout).contains(
             "Found 5 errors, 7 warnings, 1 info, 5 hints in 9 file(s); 14 Kubernetes file(s) \
@@ -436,15 +461,13 @@ fn bundled_examples_report_what_the_readme_says() {
     );
 }
 
-/// `base/`: `deployment` and a kustomization listing it (no apiVersion / kind: still a
-/// kustomization).
-fn write_base(dir: &Path, deployment: &str) {
-    write(dir, "base/deployment.yaml", deployment);
-    write(
-        dir,
-        "base/kustomization.yaml",
-        "resources: [deployment.yaml]\n",
-    );
+/// `base/` as fixture text: `deployment` and a kustomization listing it (no apiVersion /
+/// kind: still a kustomization).
+fn base(deployment: &str) -> String {
+    format!(
+        "//- base/deployment.yaml\n{deployment}\
+         //- base/kustomization.yaml\nresources: [deployment.yaml]\n"
+    )
 }
 
 /// A Deployment of `nginx:1.25` with no pull policy, in `base/deployment.yaml`.
@@ -452,14 +475,27 @@ const BASE_DEPLOYMENT: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\
 
 #[test]
 fn kustomize_overlays_are_checked_across_files() {
-    let dir = tempfile::tempdir().unwrap();
-    let base = BASE_DEPLOYMENT;
     // The base kustomization has no apiVersion / kind: still a kustomization, still linted.
-    write_base(dir.path(), base);
-    let dev = "resources:\n  - ../../base\nimages:\n  - name: nginx\n    newTag: latest\n  - name: app\n    digest: \"12345\"\n";
-    write(dir.path(), "overlays/dev/kustomization.yaml", dev);
+    let dir = temp_dir(&format!(
+        "{}\
+//- overlays/dev/kustomization.yaml
+resources:
+  - ../../base
+images:
+  - name: nginx
+    newTag: latest
+  - name: app
+    digest: \"12345\"
+",
+        base(BASE_DEPLOYMENT)
+    ));
+    let base = BASE_DEPLOYMENT;
     let (findings, output) = json_findings(dir.path(), &["--fail-on", "warning", "."]);
     assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
+    insta::assert_snapshot!(
+        "json_report_of_an_overlay",
+        stable(&stdout(&output), dir.path())
+    );
     let in_dev: Vec<&Value> = findings
         .iter()
         .filter(|f| {
@@ -536,19 +572,23 @@ fn kustomize_overlays_are_checked_across_files() {
 
 #[test]
 fn an_argocd_path_from_the_repository_root_is_checked_and_keeps_fix_from_the_base() {
-    let dir = tempfile::tempdir().unwrap();
-    write_base(dir.path(), BASE_DEPLOYMENT);
-    write(
-        dir.path(),
-        "overlays/prod/kustomization.yaml",
-        "resources: [../../base]\n",
-    );
     // Argo CD reads `/overlays/prod` inside the repository.
-    write(
-        dir.path(),
-        "apps/web.yaml",
-        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: web}\nspec:\n  source:\n    path: /overlays/prod\n    kustomize:\n      images: ['nginx:latest']\n",
-    );
+    let dir = temp_dir(&format!(
+        "{}\
+//- overlays/prod/kustomization.yaml
+resources: [../../base]
+//- apps/web.yaml
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: {{name: web}}
+spec:
+  source:
+    path: /overlays/prod
+    kustomize:
+      images: ['nginx:latest']
+",
+        base(BASE_DEPLOYMENT)
+    ));
     let (findings, _) = json_findings(dir.path(), &["."]);
     let reported: Vec<(&str, &str)> = findings
         .iter()
@@ -570,18 +610,24 @@ fn an_argocd_path_from_the_repository_root_is_checked_and_keeps_fix_from_the_bas
 
 #[test]
 fn an_overlay_patch_that_may_set_the_image_keeps_fix_from_pinning_the_base() {
-    let dir = tempfile::tempdir().unwrap();
-    let base = BASE_DEPLOYMENT;
-    write_base(dir.path(), base);
     // The patch sets the image itself: whatever the entries say, the build's image and
     // default come from it, which the check does not apply.
     let patch = BASE_DEPLOYMENT.replace("nginx:1.25", "nginx:1.27");
-    write(dir.path(), "overlays/dev/web.yaml", &patch);
-    write(
-        dir.path(),
-        "overlays/dev/kustomization.yaml",
-        "resources: [../../base]\npatches:\n  - path: web.yaml\nimages:\n  - name: nginx\n    newTag: latest\n",
-    );
+    let dir = temp_dir(&format!(
+        "{}\
+//- overlays/dev/web.yaml
+{patch}\
+//- overlays/dev/kustomization.yaml
+resources: [../../base]
+patches:
+  - path: web.yaml
+images:
+  - name: nginx
+    newTag: latest
+",
+        base(BASE_DEPLOYMENT)
+    ));
+    let base = BASE_DEPLOYMENT;
     let (findings, _) = json_findings(dir.path(), &["."]);
     assert!(
         findings
@@ -641,20 +687,13 @@ fn an_overlay_patch_that_may_set_the_image_keeps_fix_from_pinning_the_base() {
 
 #[test]
 fn a_patch_container_merged_into_one_with_a_policy_is_not_reported() {
-    let dir = tempfile::tempdir().unwrap();
-    let base = BASE_DEPLOYMENT.replace(
+    let with_policy = BASE_DEPLOYMENT.replace(
         "image: nginx:1.25\n",
         "image: nginx:1.25\n        imagePullPolicy: Always\n",
     );
-    write_base(dir.path(), &base);
     // The patch adds a sidecar (reported) and re-images `web` (merged: keeps Always).
-    let patch = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n      - name: web\n        image: nginx:1.27\n      - name: sidecar\n        image: envoy:1.30\n";
-    write(dir.path(), "overlays/dev/web.yaml", patch);
-    write(
-        dir.path(),
-        "overlays/dev/kustomization.yaml",
-        "resources: [../../base]\npatches:\n  - path: web.yaml\n",
-    );
+    let overlay = include_str!("../fixtures/workspaces/overlay-patch-adds-sidecar.fixture");
+    let dir = temp_dir(&(base(&with_policy) + overlay));
     let (findings, _) = json_findings(dir.path(), &["."]);
     let implicit: Vec<&str> = findings
         .iter()
@@ -666,27 +705,9 @@ fn a_patch_container_merged_into_one_with_a_policy_is_not_reported() {
 
 #[test]
 fn argocd_helm_parameters_that_change_a_rendered_default_are_reported() {
-    let dir = tempfile::tempdir().unwrap();
-    write(
-        dir.path(),
-        "charts/web/Chart.yaml",
-        "name: web\nappVersion: \"1.16.0\"\n",
-    );
-    write(
-        dir.path(),
-        "charts/web/values.yaml",
-        "image:\n  repository: nginx\n  tag: \"\"\n",
-    );
-    write(
-        dir.path(),
-        "charts/web/templates/deployment.yaml",
-        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          image: \"{{ .Values.image.repository }}:{{ .Values.image.tag | default .Chart.AppVersion }}\"\n",
-    );
-    write(
-        dir.path(),
-        "apps/web.yaml",
-        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: web-dev\nspec:\n  source:\n    path: charts/web\n    helm:\n      parameters:\n        - name: image.tag\n          value: latest\n",
-    );
+    let dir = temp_dir(include_str!(
+        "../fixtures/workspaces/argocd-helm-parameters.fixture"
+    ));
     let (findings, _) = json_findings(dir.path(), &["."]);
     let change: Vec<&Value> = findings
         .iter()
@@ -709,13 +730,24 @@ fn argocd_helm_parameters_that_change_a_rendered_default_are_reported() {
 
 #[test]
 fn a_kustomization_without_extension_is_checked() {
-    let dir = tempfile::tempdir().unwrap();
-    let base = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n  - name: web\n    image: nginx:1.25\n    imagePullPolicy: IfNotPresent\n";
-    write(dir.path(), "app/pod.yaml", base);
-    write(
-        dir.path(),
-        "app/Kustomization",
-        "resources: [pod.yaml]\nimages:\n  - name: ngnix\n    newTag: \"1.27\"\n",
+    let dir = temp_dir(
+        "\
+//- app/pod.yaml
+apiVersion: v1
+kind: Pod
+metadata:
+  name: web
+spec:
+  containers:
+  - name: web
+    image: nginx:1.25
+    imagePullPolicy: IfNotPresent
+//- app/Kustomization
+resources: [pod.yaml]
+images:
+  - name: ngnix
+    newTag: \"1.27\"
+",
     );
     let (findings, _) = json_findings(dir.path(), &["."]);
     let unused: Vec<&Value> = findings
@@ -731,19 +763,11 @@ fn a_kustomization_without_extension_is_checked() {
 
 #[test]
 fn helm_values_are_linted_through_the_chart_templates_and_fixed() {
-    let dir = tempfile::tempdir().unwrap();
-    write(
-        dir.path(),
-        "chart/Chart.yaml",
-        "apiVersion: v2\nname: web\nversion: 0.1.0\nappVersion: \"1.16.0\"\n",
-    );
-    let values = "image:\n  repository: nginx\n  pullPolicy: always\n  tag: \"\"\n";
-    write(dir.path(), "chart/values.yaml", values);
-    write(
-        dir.path(),
-        "chart/templates/deployment.yaml",
-        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          image: \"{{ .Values.image.repository }}:{{ .Values.image.tag }}\"\n          imagePullPolicy: {{ .Values.image.pullPolicy }}\n",
-    );
+    let workspace = fixture(include_str!(
+        "../fixtures/workspaces/chart-with-bad-values.fixture"
+    ));
+    let dir = workspace.write_temp().unwrap();
+    let values = workspace.text("chart/values.yaml");
     let (findings, _) = json_findings(dir.path(), &["."]);
     let in_values: Vec<&Value> = findings
         .iter()
@@ -1037,22 +1061,24 @@ fn a_file_over_the_size_limit_is_skipped_not_counted_as_checked() {
 
 #[test]
 fn yaml_extensions_in_any_case_are_walked_but_kustomization_names_are_exact() {
-    let dir = tempfile::tempdir().unwrap();
     let pod = "apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - name: a\n    image: app\n";
-    write(dir.path(), "a/Pod.YAML", pod);
-    write(dir.path(), "b/pod.Yml", pod);
-    // kustomize reads only kustomization.yaml, kustomization.yml and Kustomization: this
-    // one is plain YAML without apiVersion or kind, skipped quietly.
-    write(
-        dir.path(),
-        "c/KUSTOMIZATION.YAML",
-        "resources: [pod.yaml]\nimages:\n  - name: ngnix\n    newTag: \"1\"\n",
-    );
-    write(
-        dir.path(),
-        "c/pod.yaml",
-        &pod.replace("image: app", "image: app:1"),
-    );
+    // kustomize reads only kustomization.yaml, kustomization.yml and Kustomization: the
+    // one in c/ is plain YAML without apiVersion or kind, skipped quietly.
+    let dir = temp_dir(&format!(
+        "\
+//- a/Pod.YAML
+{pod}\
+//- b/pod.Yml
+{pod}\
+//- c/KUSTOMIZATION.YAML
+resources: [pod.yaml]
+images:
+  - name: ngnix
+    newTag: \"1\"
+//- c/pod.yaml
+{}",
+        pod.replace("image: app", "image: app:1")
+    ));
     let (findings, output) = json_findings(dir.path(), &["."]);
     let paths: Vec<&str> = findings
         .iter()
@@ -1082,14 +1108,20 @@ fn configuration_errors_name_the_file_once() {
         stderr(&missing)
     );
 
-    write(
-        dir.path(),
-        ".gitops-ls.yaml",
-        "rules:\n  latest-tags: error\n",
-    );
-    write(dir.path(), "a.yaml", DEPLOYMENT);
-    write(dir.path(), "b.yaml", DEPLOYMENT);
-    write(dir.path(), "sub/c.yaml", DEPLOYMENT);
+    fixture(&format!(
+        "\
+//- .gitops-ls.yaml
+rules:
+  latest-tags: error
+//- a.yaml
+{DEPLOYMENT}\
+//- b.yaml
+{DEPLOYMENT}\
+//- sub/c.yaml
+{DEPLOYMENT}"
+    ))
+    .write_to(dir.path())
+    .unwrap();
     let output = run(dir.path(), &["check", "."]);
     assert_eq!(output.status.code(), Some(2));
     let errors = stderr(&output);
@@ -1122,8 +1154,11 @@ fn configuration_errors_name_the_file_once() {
 fn sarif_locations_are_uris_relative_to_srcroot_or_file_uris() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().canonicalize().unwrap();
-    write(&root, "work/my app/déploy.yaml", DEPLOYMENT);
-    write(&root, "outside.yaml", DEPLOYMENT);
+    fixture(&format!(
+        "//- work/my app/déploy.yaml\n{DEPLOYMENT}//- outside.yaml\n{DEPLOYMENT}"
+    ))
+    .write_to(&root)
+    .unwrap();
     let output = run(
         &root.join("work"),
         &["check", "--format", "sarif", "my app", "../outside.yaml"],
@@ -1164,6 +1199,51 @@ fn sarif_locations_are_uris_relative_to_srcroot_or_file_uris() {
                 Value::from("%SRCROOT%")
             ),
         ]
+    );
+}
+
+/// A snapshot file that no assertion names any more (its test renamed or removed) would stay
+/// in the tree, unread: each `.snap` below `tests/*/snapshots/` names a snapshot that its
+/// test module asserts (`SUITE__NAME` for `tests/cli/main.rs`, `SUITE__MODULE__NAME` for
+/// `tests/lsp/MODULE.rs`; a `@suffix` is a setting of the same assertion).
+#[test]
+fn every_snapshot_file_is_named_by_an_assertion() {
+    let tests = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests");
+    let mut checked = 0;
+    for suite in ["cli", "lsp"] {
+        let Ok(entries) = std::fs::read_dir(tests.join(suite).join("snapshots")) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let file = entry.file_name().to_string_lossy().into_owned();
+            let Some(stem) = file.strip_suffix(".snap") else {
+                continue;
+            };
+            let stem = stem.split('@').next().unwrap_or(stem);
+            let parts: Vec<&str> = stem.split("__").collect();
+            let (source, name) = match parts.as_slice() {
+                [prefix, name] if *prefix == suite => (tests.join(suite).join("main.rs"), *name),
+                [prefix, module, name] if *prefix == suite => {
+                    (tests.join(suite).join(format!("{module}.rs")), *name)
+                }
+                _ => panic!("{suite}/snapshots/{file}: not a snapshot name of this suite"),
+            };
+            // Without whitespace, as rustfmt may break the call after its `(`.
+            let source: String = std::fs::read_to_string(&source)
+                .unwrap_or_default()
+                .split_whitespace()
+                .collect();
+            assert!(
+                source.contains(&format!("assert_snapshot!(\"{name}\"")),
+                "{suite}/snapshots/{file}: no assertion names the snapshot {name:?}"
+            );
+            checked += 1;
+        }
+    }
+    assert!(
+        checked > 0,
+        "no snapshot files found below {}",
+        tests.display()
     );
 }
 

@@ -680,6 +680,50 @@ pub fn action_edits(action: &Value, uri: &str, version: i64) -> Vec<Value> {
     changes[0]["edits"].as_array().unwrap().clone()
 }
 
+/// `text` with the folder `root` (a temporary workspace, in paths and `file://` URIs)
+/// replaced by `[ROOT]`, so that a snapshot is the same on every machine.
+pub fn redact_root(text: &str, root: &Path) -> String {
+    let mut text = text.to_owned();
+    for root in [root.to_path_buf(), root.canonicalize().unwrap()] {
+        text = text.replace(&root.display().to_string(), "[ROOT]");
+    }
+    text
+}
+
+/// Code actions as a reviewer reads them, one block each: the title, the kind and whether
+/// it is preferred, then each edit as `line:character-line:character "new text"` (0-based,
+/// as sent; the text JSON-escaped).
+pub fn describe_actions(actions: &[Value]) -> String {
+    let position = |p: &Value| format!("{}:{}", p["line"], p["character"]);
+    let mut out = String::new();
+    for action in actions {
+        let preferred = if action["isPreferred"] == true {
+            ", preferred"
+        } else {
+            ""
+        };
+        out.push_str(&format!(
+            "{} ({}{preferred})\n",
+            action["title"].as_str().unwrap_or_default(),
+            action["kind"].as_str().unwrap_or_default()
+        ));
+        let changes = action["edit"]["documentChanges"].as_array();
+        for edit in changes
+            .into_iter()
+            .flatten()
+            .flat_map(|change| change["edits"].as_array().into_iter().flatten())
+        {
+            out.push_str(&format!(
+                "    {}-{} {}\n",
+                position(&edit["range"]["start"]),
+                position(&edit["range"]["end"]),
+                edit["newText"]
+            ));
+        }
+    }
+    out
+}
+
 /// The rule ids of a list of diagnostics, sorted.
 pub fn codes(diagnostics: &[Value]) -> Vec<String> {
     let mut codes: Vec<String> = diagnostics

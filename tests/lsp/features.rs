@@ -3,8 +3,8 @@
 use serde_json::{json, Value};
 
 use crate::client::{
-    action_edits, apply_text_edits, codes, offset_of, position_of, range_json, units, Options,
-    Server,
+    action_edits, apply_text_edits, codes, describe_actions, offset_of, position_of, range_json,
+    units, Options, Server,
 };
 
 const DIGEST: &str = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
@@ -169,6 +169,17 @@ fn hover_explains_the_effective_policy() {
         ],
     );
 
+    // The whole texts, one after the other: an untagged image, an explicit policy (on its
+    // key and on its value), a digest, an invalid value, a custom resource.
+    let hovers: Vec<String> = [(9, 10), (12, 10), (12, 27), (14, 20), (17, 26), (28, 16)]
+        .into_iter()
+        .map(|(line, character)| {
+            let value = hover_text(&mut server, uri, line, character);
+            format!("## line {line}, character {character}\n{value}\n")
+        })
+        .collect();
+    insta::assert_snapshot!("hovers", hovers.join("\n"));
+
     // Not on a container, or past the end of the file.
     assert_eq!(server.hover(uri, 3, 8), Ok(Value::Null));
     assert_eq!(server.hover(uri, 5000, 3), Ok(Value::Null));
@@ -278,6 +289,8 @@ fn each_quick_fix_applies_and_is_reanalysed() {
     let mut version = 1;
     let mut preferred_seen = 0;
     let mut applied = 0;
+    // Every quick fix offered, per diagnostic, for one snapshot.
+    let mut offered = String::new();
     let code_actions = |server: &mut Server, diagnostic: &Value| -> Vec<Value> {
         let response = server
             .request(
@@ -301,6 +314,12 @@ fn each_quick_fix_applies_and_is_reanalysed() {
     for diagnostic in &diagnostics {
         let actions = code_actions(&mut server, diagnostic);
         let rule = diagnostic["code"].as_str().unwrap();
+        offered.push_str(&format!(
+            "## {rule} at {}:{}\n{}\n",
+            diagnostic["range"]["start"]["line"],
+            diagnostic["range"]["start"]["character"],
+            describe_actions(&actions)
+        ));
         assert!(
             actions
                 .iter()
@@ -347,6 +366,7 @@ fn each_quick_fix_applies_and_is_reanalysed() {
     }
     assert!(preferred_seen >= 2, "the safe fixes are preferred");
     assert!(applied >= 10, "{applied}");
+    insta::assert_snapshot!("quick_fixes", offered);
     assert_eq!(server.shutdown(), Some(0));
 }
 
@@ -432,6 +452,11 @@ fn fix_all_applies_every_safe_fix() {
 
         let edits = action_edits(&actions[0], uri, 1);
         let fixed = apply_text_edits(&text, &edits, encoding);
+        // Edits in the encoding's units (one snapshot each); the same text in both.
+        insta::with_settings!({snapshot_suffix => encoding}, {
+            insta::assert_snapshot!("fix_all_edits", describe_actions(&actions));
+        });
+        insta::assert_snapshot!("fix_all_result", fixed);
         server.change(uri, 2, as_changes(&edits, &text, encoding));
         let after = server.diagnostics(uri, 2);
         let after_codes = codes(&after);

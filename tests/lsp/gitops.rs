@@ -4,9 +4,10 @@
 use std::fs;
 use std::path::Path;
 
+use gitops_ls_fixture::{fixture, temp_dir};
 use serde_json::json;
 
-use crate::client::{file_uri, Options, Server};
+use crate::client::{file_uri, redact_root, Options, Server};
 
 /// The Deployment in `base/deployment.yaml`: `nginx:1.25`, no pull policy.
 pub(crate) const BASE_DEPLOYMENT: &str = "\
@@ -43,42 +44,50 @@ pub(crate) fn write(root: &Path, path: &str, text: &str) {
     fs::write(path, text).unwrap();
 }
 
-/// Writes `base/`: [`BASE_DEPLOYMENT`] and a kustomization listing it.
-pub(crate) fn write_base(root: &Path) {
-    write(root, "base/deployment.yaml", BASE_DEPLOYMENT);
-    write(
-        root,
-        "base/kustomization.yaml",
-        "resources: [deployment.yaml]\n",
-    );
+/// `base/` as fixture text: [`BASE_DEPLOYMENT`] and a kustomization listing it.
+pub(crate) fn base() -> String {
+    format!(
+        "//- base/deployment.yaml\n{BASE_DEPLOYMENT}\
+         //- base/kustomization.yaml\nresources: [deployment.yaml]\n"
+    )
 }
 
-/// [`write_base`] and `overlays/dev`, whose `images:` entry deploys `nginx:latest`; a server
-/// on `root` and the URI of `base/deployment.yaml`.
+/// Writes [`base`] below `root`.
+pub(crate) fn write_base(root: &Path) {
+    fixture(&base()).write_to(root).unwrap();
+}
+
+/// [`base`] and `overlays/dev`, whose `images:` entry deploys `nginx:latest`, written below
+/// `root`; a server on `root` and the URI of `base/deployment.yaml`.
 pub(crate) fn start_on_base_with_dev_latest(root: &Path) -> (Server, String) {
-    write_base(root);
-    write(
-        root,
-        "overlays/dev/kustomization.yaml",
-        "resources: [../../base]\nimages:\n- name: nginx\n  newTag: latest\n",
-    );
+    let dev = "\
+//- overlays/dev/kustomization.yaml
+resources: [../../base]
+images:
+- name: nginx
+  newTag: latest
+";
+    fixture(&(base() + dev)).write_to(root).unwrap();
     (start_in(root), file_uri(&root.join("base/deployment.yaml")))
 }
 
-/// Writes `charts/web/`: `Chart.yaml` (appVersion 1.16.0), `values.yaml` (nginx, empty tag,
-/// IfNotPresent) and [`TEMPLATE`].
-fn write_chart(root: &Path) {
-    write(
-        root,
-        "charts/web/Chart.yaml",
-        "name: web\nversion: 0.1.0\nappVersion: \"1.16.0\"\n",
-    );
-    write(
-        root,
-        "charts/web/values.yaml",
-        "image:\n  repository: nginx\n  pullPolicy: IfNotPresent\n  tag: \"\"\n",
-    );
-    write(root, "charts/web/templates/deployment.yaml", TEMPLATE);
+/// `charts/web/` as fixture text: `Chart.yaml` (appVersion 1.16.0), `values.yaml` (nginx,
+/// empty tag, IfNotPresent) and [`TEMPLATE`].
+fn chart() -> String {
+    format!(
+        "\
+//- charts/web/Chart.yaml
+name: web
+version: 0.1.0
+appVersion: \"1.16.0\"
+//- charts/web/values.yaml
+image:
+  repository: nginx
+  pullPolicy: IfNotPresent
+  tag: \"\"
+//- charts/web/templates/deployment.yaml
+{TEMPLATE}"
+    )
 }
 
 /// A server with `root` as its workspace folder.
@@ -93,6 +102,11 @@ fn overlay(tag: &str) -> String {
     format!("resources:\n  - ../../base\nimages:\n  - name: nginx\n    newTag: \"{tag}\"\n")
 }
 
+/// `overlays/{name}/kustomization.yaml` as fixture text: [`overlay`] with `tag`.
+fn overlay_file(name: &str, tag: &str) -> String {
+    format!("//- overlays/{name}/kustomization.yaml\n{}", overlay(tag))
+}
+
 fn hover_value(server: &mut Server, uri: &str, line: u32, character: u32) -> String {
     let hover = server.hover(uri, line, character).expect("hover");
     hover["contents"]["value"].as_str().unwrap().to_owned()
@@ -100,12 +114,16 @@ fn hover_value(server: &mut Server, uri: &str, line: u32, character: u32) -> Str
 
 #[test]
 fn hover_lists_the_image_per_overlay_and_from_helm_values() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir(
+        &[
+            base(),
+            overlay_file("prod", "1.27"),
+            overlay_file("dev", "latest"),
+            chart(),
+        ]
+        .concat(),
+    );
     let root = dir.path();
-    write_base(root);
-    write(root, "overlays/prod/kustomization.yaml", &overlay("1.27"));
-    write(root, "overlays/dev/kustomization.yaml", &overlay("latest"));
-    write_chart(root);
 
     let mut server = start_in(root);
     let base = file_uri(&root.join("base/deployment.yaml"));
@@ -115,6 +133,7 @@ fn hover_lists_the_image_per_overlay_and_from_helm_values() {
         value.starts_with("**Effective imagePullPolicy: IfNotPresent"),
         "{value}"
     );
+    insta::assert_snapshot!("base_hover_per_build", redact_root(&value, root));
     for part in [
         "**Kustomize**",
         "overlays/prod: nginx:1.27 → IfNotPresent",
@@ -153,6 +172,7 @@ fn hover_lists_the_image_per_overlay_and_from_helm_values() {
     let prod_text = fs::read_to_string(root.join("overlays/prod/kustomization.yaml")).unwrap();
     server.open_and_wait(&prod, &prod_text);
     let value = hover_value(&mut server, &prod, 4, 6);
+    insta::assert_snapshot!("images_entry_hover", redact_root(&value, root));
     assert!(
         value.contains("Rewrites 1 container(s)")
             && value.contains("base/deployment.yaml (web): nginx:1.25 → nginx:1.28"),
@@ -180,6 +200,7 @@ fn hover_lists_the_image_per_overlay_and_from_helm_values() {
     let template = file_uri(&root.join("charts/web/templates/deployment.yaml"));
     server.open_and_wait(&template, TEMPLATE);
     let value = hover_value(&mut server, &template, 9, 12);
+    insta::assert_snapshot!("chart_template_hover", redact_root(&value, root));
     assert!(
         value.contains("from values.yaml: nginx:1.16.0, IfNotPresent"),
         "{value}"
@@ -234,11 +255,12 @@ spec:
 
 #[test]
 fn hover_on_an_argocd_kustomize_images_string_lists_the_containers_it_rewrites() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir(&format!(
+        "{}{}//- argocd/web.yaml\n{ARGO_APP}",
+        base(),
+        overlay_file("prod", "1.27")
+    ));
     let root = dir.path();
-    write_base(root);
-    write(root, "overlays/prod/kustomization.yaml", &overlay("1.27"));
-    write(root, "argocd/web.yaml", ARGO_APP);
 
     let mut server = start_in(root);
     let app = file_uri(&root.join("argocd/web.yaml"));
@@ -248,6 +270,7 @@ fn hover_on_an_argocd_kustomize_images_string_lists_the_containers_it_rewrites()
     let (line, character) = position_of_str(ARGO_APP, "nginx=registry");
     let hover = server.hover(&app, line, character + 3).expect("hover");
     let value = hover["contents"]["value"].as_str().unwrap();
+    insta::assert_snapshot!("argocd_images_string_hover", redact_root(value, root));
     for part in [
         "**Argo CD `kustomize.images` override** `nginx=registry.local/nginx:latest`",
         "(Application `web-prod`)",
@@ -329,11 +352,12 @@ spec:
     - name: redis
       newTag: \"7\"
 ";
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir(&format!(
+        "{}{}//- clusters/dev/web.yaml\n{flux}",
+        base(),
+        overlay_file("dev", "latest")
+    ));
     let root = dir.path();
-    write_base(root);
-    write(root, "overlays/dev/kustomization.yaml", &overlay("latest"));
-    write(root, "clusters/dev/web.yaml", flux);
 
     let mut server = start_in(root);
     let uri = file_uri(&root.join("clusters/dev/web.yaml"));
@@ -343,6 +367,7 @@ spec:
     let (line, character) = position_of_str(flux, "newName: mirror.local");
     let hover = server.hover(&uri, line, character).expect("hover");
     let value = hover["contents"]["value"].as_str().unwrap();
+    insta::assert_snapshot!("flux_images_entry_hover", redact_root(value, root));
     for part in [
         "**Flux `spec.images` entry** `nginx` (Kustomization `web-dev`)",
         "Rewrites 1 container(s) in the build of `overlays/dev`",
@@ -396,24 +421,9 @@ spec:
 
 #[test]
 fn hover_on_a_chart_template_lists_what_argocd_and_flux_values_deploy() {
-    let dir = tempfile::tempdir().unwrap();
+    let deployers = include_str!("../fixtures/workspaces/web-chart-deployers.fixture");
+    let dir = temp_dir(&(chart() + deployers));
     let root = dir.path();
-    write_chart(root);
-    write(
-        root,
-        "charts/web/values-prod.yaml",
-        "image:\n  repository: registry.local/nginx\n",
-    );
-    write(
-        root,
-        "apps/web.yaml",
-        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: web-prod\nspec:\n  source:\n    repoURL: https://git.example.com/apps.git\n    path: charts/web\n    helm:\n      valueFiles: [values-prod.yaml]\n      parameters:\n        - name: image.tag\n          value: latest\n        - name: image.pullPolicy\n          value: \"\"\n",
-    );
-    write(
-        root,
-        "clusters/dev/web.yaml",
-        "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: web-dev\nspec:\n  chart:\n    spec:\n      chart: ./charts/web\n      sourceRef: {kind: GitRepository, name: apps}\n  values:\n    image:\n      tag: \"1.27\"\n",
-    );
     let mut server = start_in(root);
     let template = file_uri(&root.join("charts/web/templates/deployment.yaml"));
     server.open_and_wait(&template, TEMPLATE);
@@ -427,6 +437,10 @@ fn hover_on_a_chart_template_lists_what_argocd_and_flux_values_deploy() {
     ] {
         assert!(value.contains(part), "missing {part:?} in:\n{value}");
     }
+    insta::assert_snapshot!(
+        "chart_template_hover_with_deployer_values",
+        redact_root(&value, root)
+    );
 
     // Values files are read when the hover is asked for: a saved change shows at once.
     write(
@@ -468,19 +482,19 @@ spec:
 
 #[test]
 fn helm_templates_show_their_text_and_the_helper_that_renders_the_image() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir(&format!(
+        "\
+//- charts/airflow/Chart.yaml
+name: airflow
+version: 0.1.0
+//- charts/airflow/values.yaml
+image:
+  repository: bitnami/airflow
+  tag: \"2.9\"
+//- charts/airflow/templates/web.yaml
+{HELPER_TEMPLATE}"
+    ));
     let root = dir.path();
-    write(
-        root,
-        "charts/airflow/Chart.yaml",
-        "name: airflow\nversion: 0.1.0\n",
-    );
-    write(
-        root,
-        "charts/airflow/values.yaml",
-        "image:\n  repository: bitnami/airflow\n  tag: \"2.9\"\n",
-    );
-    write(root, "charts/airflow/templates/web.yaml", HELPER_TEMPLATE);
     let mut server = start_in(root);
     let uri = file_uri(&root.join("charts/airflow/templates/web.yaml"));
     server.open_and_wait(&uri, HELPER_TEMPLATE);
@@ -501,6 +515,8 @@ fn helm_templates_show_their_text_and_the_helper_that_renders_the_image() {
     for value in [&web, &sidecar] {
         assert!(!value.contains("__"), "a mask leaks:\n{value}");
     }
+    insta::assert_snapshot!("helper_rendered_image_hover", redact_root(&web, root));
+    insta::assert_snapshot!("values_rendered_image_hover", redact_root(&sidecar, root));
 
     let symbols = server
         .request(
@@ -535,25 +551,33 @@ fn helm_templates_show_their_text_and_the_helper_that_renders_the_image() {
 
 #[test]
 fn hover_leaves_out_a_build_that_deletes_the_object() {
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path();
-    write_base(root);
-    write(root, "overlays/prod/kustomization.yaml", &overlay("1.27"));
-    write(
-        root,
-        "components/no-web/kustomization.yaml",
-        "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\npatches:\n- patch: |-\n    apiVersion: apps/v1\n    kind: Deployment\n    metadata:\n      name: web\n    $patch: delete\n",
-    );
+    let no_web = "\
+//- components/no-web/kustomization.yaml
+apiVersion: kustomize.config.k8s.io/v1alpha1
+kind: Component
+patches:
+- patch: |-
+    apiVersion: apps/v1
+    kind: Deployment
+    metadata:
+      name: web
+    $patch: delete
+";
     let dev = format!(
         "{}components: [../../components/no-web]\n",
-        overlay("latest")
+        overlay_file("dev", "latest")
     );
-    write(root, "overlays/dev/kustomization.yaml", &dev);
+    let dir = temp_dir(&[base(), overlay_file("prod", "1.27"), no_web.to_owned(), dev].concat());
+    let root = dir.path();
     let mut server = start_in(root);
     let base = file_uri(&root.join("base/deployment.yaml"));
     server.open_and_wait(&base, BASE_DEPLOYMENT);
     let value = hover_value(&mut server, &base, 9, 16);
     assert!(value.contains("overlays/prod: nginx:1.27"), "{value}");
+    insta::assert_snapshot!(
+        "hover_without_the_deleting_build",
+        redact_root(&value, root)
+    );
     // overlays/dev applies a component that deletes Deployment/web: it deploys none of it.
     assert!(!value.contains("overlays/dev"), "{value}");
     assert_eq!(server.shutdown(), Some(0));

@@ -2,10 +2,13 @@
 //! open kustomization with the base container as related information, the base side of
 //! the change, fixes that stop being safe, and the overlay result as an inlay hint.
 
+use gitops_ls_fixture::{fixture, temp_dir};
 use serde_json::{json, Value};
 
-use crate::client::{codes, file_uri, Options, Server, INDEX_PROGRESS_TOKEN};
-use crate::gitops::{start_in, write, write_base, BASE_DEPLOYMENT};
+use crate::client::{
+    codes, describe_actions, file_uri, redact_root, Options, Server, INDEX_PROGRESS_TOKEN,
+};
+use crate::gitops::{base, start_in, BASE_DEPLOYMENT};
 
 const DEV: &str = "\
 resources:
@@ -42,10 +45,11 @@ fn with_code<'a>(diagnostics: &'a [Value], code: &str) -> &'a Value {
 
 #[test]
 fn overlays_are_diagnosed_on_the_entry_and_the_base() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir(&format!(
+        "{}//- overlays/dev/kustomization.yaml\n{DEV}",
+        base()
+    ));
     let root = dir.path();
-    write_base(root);
-    write(root, "overlays/dev/kustomization.yaml", DEV);
     let mut server = start_in(root);
     let base = file_uri(&root.join("base/deployment.yaml"));
     let dev = file_uri(&root.join("overlays/dev/kustomization.yaml"));
@@ -102,6 +106,10 @@ fn overlays_are_diagnosed_on_the_entry_and_the_base() {
         )
         .unwrap();
     let actions = actions.as_array().unwrap();
+    insta::assert_snapshot!(
+        "base_quick_fixes_under_an_overlay",
+        describe_actions(actions)
+    );
     let insert = actions
         .iter()
         .find(|a| {
@@ -172,20 +180,12 @@ fn overlays_are_diagnosed_on_the_entry_and_the_base() {
 
 #[test]
 fn chart_values_are_diagnosed_and_fixed_in_the_editor() {
-    let dir = tempfile::tempdir().unwrap();
+    let workspace = fixture(include_str!(
+        "../fixtures/workspaces/chart-with-bad-values.fixture"
+    ));
+    let dir = workspace.write_temp().unwrap();
     let root = dir.path();
-    write(
-        root,
-        "chart/Chart.yaml",
-        "apiVersion: v2\nname: web\nversion: 0.1.0\nappVersion: \"1.16.0\"\n",
-    );
-    let values = "image:\n  repository: nginx\n  pullPolicy: always\n  tag: \"\"\n";
-    write(root, "chart/values.yaml", values);
-    write(
-        root,
-        "chart/templates/deployment.yaml",
-        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          image: \"{{ .Values.image.repository }}:{{ .Values.image.tag }}\"\n          imagePullPolicy: {{ .Values.image.pullPolicy }}\n",
-    );
+    let values = workspace.text("chart/values.yaml");
     let mut server = start_in(root);
     let uri = file_uri(&root.join("chart/values.yaml"));
     server.open(&uri, values, 1);
@@ -214,6 +214,10 @@ fn chart_values_are_diagnosed_and_fixed_in_the_editor() {
                    "context": {"diagnostics": [policy], "only": ["quickfix"]}}),
         )
         .unwrap();
+    insta::assert_snapshot!(
+        "values_quick_fixes",
+        describe_actions(actions.as_array().unwrap())
+    );
     let preferred = actions
         .as_array()
         .unwrap()
@@ -245,22 +249,13 @@ fn chart_values_are_diagnosed_and_fixed_in_the_editor() {
 
 #[test]
 fn flux_post_renderers_over_a_chart_in_the_repository() {
-    let dir = tempfile::tempdir().unwrap();
+    let workspace = fixture(include_str!(
+        "../fixtures/workspaces/flux-post-renderers.fixture"
+    ));
+    let dir = workspace.write_temp().unwrap();
     let root = dir.path();
-    write(
-        root,
-        "charts/web/Chart.yaml",
-        "apiVersion: v2\nname: web\nversion: 0.1.0\nappVersion: \"1.16.0\"\n",
-    );
-    write(
-        root,
-        "charts/web/values.yaml",
-        "image:\n  repository: nginx\n  tag: \"\"\n",
-    );
-    let template = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          image: \"{{ .Values.image.repository }}:{{ .Values.image.tag | default .Chart.AppVersion }}\"\n";
-    write(root, "charts/web/templates/deployment.yaml", template);
-    let release = "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: web\nspec:\n  chart:\n    spec:\n      chart: ./charts/web\n      sourceRef:\n        kind: GitRepository\n        name: flux-system\n  postRenderers:\n    - kustomize:\n        images:\n          - name: nginx\n            newTag: latest\n";
-    write(root, "clusters/prod/web.yaml", release);
+    let template = workspace.text("charts/web/templates/deployment.yaml");
+    let release = workspace.text("clusters/prod/web.yaml");
     let mut server = start_in(root);
 
     // The release: the post-renderer entry that changes the default, and its hover.
@@ -276,6 +271,7 @@ fn flux_post_renderers_over_a_chart_in_the_repository() {
     );
     let hover = server.hover(&release_uri, 14, 20).expect("hover");
     let value = hover["contents"]["value"].as_str().unwrap();
+    insta::assert_snapshot!("post_renderer_entry_hover", redact_root(value, root));
     assert!(
         value.contains("Rewrites 1 container(s) of the chart `charts/web`")
             && value.contains("nginx:1.16.0 → nginx:latest"),
@@ -291,6 +287,10 @@ fn flux_post_renderers_over_a_chart_in_the_repository() {
     assert_eq!(with_code(&found, "overlay-changes-policy")["severity"], 3);
     let hover = server.hover(&template_uri, 9, 20).expect("hover");
     let value = hover["contents"]["value"].as_str().unwrap();
+    insta::assert_snapshot!(
+        "chart_template_hover_with_post_renderers",
+        redact_root(value, root)
+    );
     assert!(
         value.contains("from values.yaml: nginx:1.16.0")
             && value.contains("Flux HelmRelease post-renderers")
@@ -340,12 +340,24 @@ fn title(action: &Value) -> &str {
 
 #[test]
 fn an_overlay_patch_that_may_set_the_image_is_named_not_guessed() {
-    let dir = tempfile::tempdir().unwrap();
+    let workspace = fixture(&format!(
+        "{}\
+//- overlays/dev/kustomization.yaml
+resources:
+  - ../../base
+patches:
+  - path: web.yaml
+images:
+  - name: nginx
+    newTag: latest
+//- overlays/dev/web.yaml
+{}",
+        base(),
+        web_patch()
+    ));
+    let dir = workspace.write_temp().unwrap();
     let root = dir.path();
-    write_base(root);
-    let overlay = "resources:\n  - ../../base\npatches:\n  - path: web.yaml\nimages:\n  - name: nginx\n    newTag: latest\n";
-    write(root, "overlays/dev/kustomization.yaml", overlay);
-    write(root, "overlays/dev/web.yaml", &web_patch());
+    let overlay = workspace.text("overlays/dev/kustomization.yaml");
     let mut server = start_in(root);
     let base = file_uri(&root.join("base/deployment.yaml"));
     server.open(&base, BASE_DEPLOYMENT, 1);
@@ -445,24 +457,22 @@ fn an_overlay_patch_that_may_set_the_image_is_named_not_guessed() {
 
 #[test]
 fn a_patch_container_merged_into_one_with_a_policy_is_not_reported() {
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path();
-    let base = BASE_DEPLOYMENT.replace(
+    let base_with_policy = base().replace(
         "image: nginx:1.25\n",
         "image: nginx:1.25\n        imagePullPolicy: Always\n",
     );
-    write(root, "base/deployment.yaml", &base);
-    write(
-        root,
-        "base/kustomization.yaml",
-        "resources: [deployment.yaml]\n",
-    );
-    write(
-        root,
-        "overlays/dev/kustomization.yaml",
-        "resources:\n  - ../../base\npatches:\n  - path: web.yaml\n",
-    );
-    write(root, "overlays/dev/web.yaml", &web_patch());
+    let dir = temp_dir(&format!(
+        "{base_with_policy}\
+//- overlays/dev/kustomization.yaml
+resources:
+  - ../../base
+patches:
+  - path: web.yaml
+//- overlays/dev/web.yaml
+{}",
+        web_patch()
+    ));
+    let root = dir.path();
     let mut server = start_in(root);
     let patch_uri = file_uri(&root.join("overlays/dev/web.yaml"));
     server.open(&patch_uri, &web_patch(), 1);
@@ -476,6 +486,7 @@ fn a_patch_container_merged_into_one_with_a_policy_is_not_reported() {
     );
     let hover = server.hover(&patch_uri, 9, 16).expect("hover");
     let value = hover["contents"]["value"].as_str().unwrap();
+    insta::assert_snapshot!("patch_container_hover", redact_root(value, root));
     assert!(
         value.contains(
             "**Kustomize patch** (listed by overlays/dev/kustomization.yaml): merged into \
@@ -497,10 +508,11 @@ fn a_patch_container_merged_into_one_with_a_policy_is_not_reported() {
 
 #[test]
 fn the_index_build_is_reported_with_progress_and_its_diagnostics_follow() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir(&format!(
+        "{}//- overlays/dev/kustomization.yaml\n{DEV}",
+        base()
+    ));
     let root = dir.path();
-    write_base(root);
-    write(root, "overlays/dev/kustomization.yaml", DEV);
     let mut server = start_in(root);
     let dev = file_uri(&root.join("overlays/dev/kustomization.yaml"));
     server.open(&dev, DEV, 1);
@@ -547,10 +559,11 @@ fn the_index_build_is_reported_with_progress_and_its_diagnostics_follow() {
 
 #[test]
 fn a_client_without_work_done_progress_gets_no_progress() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir(&format!(
+        "{}//- overlays/dev/kustomization.yaml\n{DEV}",
+        base()
+    ));
     let root = dir.path();
-    write_base(root);
-    write(root, "overlays/dev/kustomization.yaml", DEV);
     let mut server = Server::start(Options {
         workspace_folders: vec![file_uri(root)],
         work_done_progress: false,

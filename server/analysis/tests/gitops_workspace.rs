@@ -20,13 +20,11 @@ use gitops_ls_analysis::gitops::{
 use gitops_ls_analysis::image::{DefaultReason, PullPolicy};
 use gitops_ls_analysis::k8s::EffectivePolicy;
 use gitops_ls_analysis::work::measure;
+use gitops_ls_fixture::fixture;
 
-/// Files held in memory.
-fn memory_files(files: &[(&str, &str)]) -> HashMap<PathBuf, String> {
-    files
-        .iter()
-        .map(|(path, text)| (PathBuf::from(path), (*text).to_owned()))
-        .collect()
+/// The files a fixture text declares (`//- path` markers), held in memory.
+fn memory_files(text: &str) -> HashMap<PathBuf, String> {
+    fixture(text).to_map()
 }
 
 /// The index of in-memory `files`, their Argo CD / Flux deployers scanned.
@@ -115,22 +113,26 @@ spec:
 
 #[test]
 fn overlays_components_and_chains_in_memory() {
-    let files = memory_files(&[
-        ("base/kustomization.yaml", "resources: [deployment.yaml]\n"),
-        ("base/deployment.yaml", BASE_DEPLOYMENT),
-        (
-            "overlays/prod/kustomization.yaml",
-            "resources: [../../base]\ncomponents: [../../comp]\nimages:\n  - name: mirror/nginx\n    newTag: '1.27'\n",
-        ),
-        (
-            "comp/kustomization.yaml",
-            "kind: Component\nimages: [{name: nginx, newName: mirror/nginx}]\n",
-        ),
-        (
-            "overlays/dev/kustomization.yaml",
-            "resources: [../../base, ../../missing, 'https://example.com/x.yaml']\nimages: [{name: nginx, newTag: latest}]\n",
-        ),
-    ]);
+    let files = memory_files(&format!(
+        "\
+//- base/kustomization.yaml
+resources: [deployment.yaml]
+//- base/deployment.yaml
+{BASE_DEPLOYMENT}\
+//- overlays/prod/kustomization.yaml
+resources: [../../base]
+components: [../../comp]
+images:
+  - name: mirror/nginx
+    newTag: '1.27'
+//- comp/kustomization.yaml
+kind: Component
+images: [{{name: nginx, newName: mirror/nginx}}]
+//- overlays/dev/kustomization.yaml
+resources: [../../base, ../../missing, 'https://example.com/x.yaml']
+images: [{{name: nginx, newTag: latest}}]
+"
+    ));
     let index = index_of(&files);
     let (chains, images) =
         index.effective_images(Path::new("base/deployment.yaml"), BASE_DEPLOYMENT, &files);
@@ -194,22 +196,21 @@ fn overlays_components_and_chains_in_memory() {
 
 #[test]
 fn edits_cycles_and_file_name_preference() {
-    let mut files = memory_files(&[
-        (
-            "app/kustomization.yaml",
-            "resources: [deploy.yaml, ../loop]\n",
-        ),
-        ("app/deploy.yaml", BASE_DEPLOYMENT),
-        (
-            "loop/kustomization.yaml",
-            "resources: [../app]\nimages: [{name: nginx, newTag: '2'}]\n",
-        ),
-        (
-            "pair/kustomization.yml",
-            "resources: [../app/deploy.yaml]\n",
-        ),
-        ("pair/Kustomization", "resources: []\n"),
-    ]);
+    let mut files = memory_files(&format!(
+        "\
+//- app/kustomization.yaml
+resources: [deploy.yaml, ../loop]
+//- app/deploy.yaml
+{BASE_DEPLOYMENT}\
+//- loop/kustomization.yaml
+resources: [../app]
+images: [{{name: nginx, newTag: '2'}}]
+//- pair/kustomization.yml
+resources: [../app/deploy.yaml]
+//- pair/Kustomization
+resources: []
+"
+    ));
     let mut index = index_of(&files);
     let deploy = Path::new("app/deploy.yaml");
     // app ↔ loop is a cycle: each kustomization appears once per chain, and it ends.
@@ -261,22 +262,33 @@ fn edits_cycles_and_file_name_preference() {
 
 #[test]
 fn argocd_and_flux_overrides_in_memory() {
-    let files = memory_files(&[
-        ("base/kustomization.yaml", "resources: [deployment.yaml]\n"),
-        ("base/deployment.yaml", BASE_DEPLOYMENT),
-        (
-            "prod/kustomization.yaml",
-            "resources: [../base]\nimages: [{name: nginx, newName: reg/nginx, newTag: '1'}]\n",
-        ),
-        (
-            "apps/argo.yaml",
-            "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: web}\nspec:\n  source:\n    path: prod\n    kustomize:\n      images: ['nginx:2']\n",
-        ),
-        (
-            "apps/flux.yaml",
-            "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: web}\nspec:\n  path: ./prod\n  images: [{name: nginx, newTag: latest}]\n",
-        ),
-    ]);
+    let files = memory_files(&format!(
+        "\
+//- base/kustomization.yaml
+resources: [deployment.yaml]
+//- base/deployment.yaml
+{BASE_DEPLOYMENT}\
+//- prod/kustomization.yaml
+resources: [../base]
+images: [{{name: nginx, newName: reg/nginx, newTag: '1'}}]
+//- apps/argo.yaml
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: {{name: web}}
+spec:
+  source:
+    path: prod
+    kustomize:
+      images: ['nginx:2']
+//- apps/flux.yaml
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata: {{name: web}}
+spec:
+  path: ./prod
+  images: [{{name: nginx, newTag: latest}}]
+"
+    ));
     let index = index_of(&files);
     assert_eq!(index.deployers_in(Path::new("apps/argo.yaml")).len(), 1);
     let (chains, images) =

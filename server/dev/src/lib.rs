@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use gitops_ls_analysis::rules::{OptionValue, Rule, RuleOption, RULES};
 use gitops_ls_analysis::Severity;
+pub mod deps;
 mod json;
 
 pub use json::Json;

@@ -1,16 +1,18 @@
 //! `cargo dev generate [--check]`: rewrites the files generated from the rule
 //! registry, or (`--check`) exits 1 naming each one that is stale.
+//! `cargo dev deps`: exits 1 naming each import loop between the files of a crate.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: cargo dev generate [--check]";
+const USAGE: &str = "usage: cargo dev generate [--check] | cargo dev deps";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let check = match args.iter().map(String::as_str).collect::<Vec<_>>()[..] {
         ["generate"] => false,
         ["generate", "--check"] => true,
+        ["deps"] => return import_loops(&repository_root()),
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);
@@ -44,6 +46,30 @@ fn main() -> ExitCode {
     if stale > 0 {
         ExitCode::FAILURE
     } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn import_loops(root: &Path) -> ExitCode {
+    let crates = match gitops_ls_dev::deps::workspace_loops(root) {
+        Ok(crates) => crates,
+        Err(error) => {
+            eprintln!("cargo dev deps: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    let mut loops = 0;
+    for (crate_root, found) in crates {
+        for import_loop in &found {
+            println!("{crate_root}: {import_loop}");
+        }
+        loops += found.len();
+    }
+    if loops > 0 {
+        eprintln!("{loops} import loops");
+        ExitCode::FAILURE
+    } else {
+        println!("no import loops");
         ExitCode::SUCCESS
     }
 }
