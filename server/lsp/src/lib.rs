@@ -29,6 +29,7 @@ pub mod handlers;
 pub mod hover;
 pub mod inlay_hints;
 pub mod log;
+pub mod memory;
 pub mod output;
 pub mod panic_guard;
 pub mod server;
@@ -44,7 +45,7 @@ use tower_lsp::Server;
 /// the client exits without asking to shut down first (exit code 1 in the
 /// LSP specification).
 pub fn run_stdio() -> std::io::Result<()> {
-    return_freed_memory();
+    memory::return_freed_memory();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .thread_name("gitops-ls")
@@ -74,34 +75,5 @@ pub fn run_stdio() -> std::io::Result<()> {
         Err(std::io::Error::other(
             "the client exited without a shutdown request",
         ))
-    }
-}
-
-/// Large blocks (document texts, JSON messages of a big file) are mmapped
-/// and returned to the system when freed, instead of staying in the heap:
-/// glibc otherwise raises these thresholds on the fly and the server's
-/// resident memory only grows. Other platforms' allocators need nothing.
-fn return_freed_memory() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    {
-        const THRESHOLD: libc::c_int = 128 * 1024;
-        // SAFETY: mallopt only sets allocator parameters; it is called
-        // before any other thread exists.
-        unsafe {
-            libc::mallopt(libc::M_MMAP_THRESHOLD, THRESHOLD);
-            libc::mallopt(libc::M_TRIM_THRESHOLD, THRESHOLD);
-        }
-    }
-}
-
-/// Gives the memory freed inside the heap back to the system. Analysing a large file
-/// allocates and frees many small blocks on several threads (parser events, scratch
-/// vectors); what stays in use is scattered among them, so the heap cannot shrink from its
-/// top and the freed pages would count as resident until the next analysis reuses them.
-pub fn release_freed_memory() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: malloc_trim only returns free pages of the allocator's heaps to the system.
-    unsafe {
-        libc::malloc_trim(0);
     }
 }

@@ -534,7 +534,7 @@ impl Session {
                     analysis.gitops = gitops_layer_of(&layer_uri, &analysis, input);
                 }
                 if analysis.text.len() >= RELEASE_MEMORY_AFTER {
-                    crate::release_freed_memory();
+                    crate::memory::release_freed_memory();
                 }
                 analysis
             }))

@@ -18,9 +18,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use gitops_ls_analysis::gitops::{self, BaseChange, EffectiveImage, MergedContainer, OverlayChain};
-use gitops_ls_analysis::text::LineIndex;
+use gitops_ls_analysis::text::{LineIndex, TextRange as AnalysisRange};
 use gitops_ls_analysis::yaml::{mask_template_actions, split_documents, YamlFile};
-use gitops_ls_analysis::{analyze, Analysis, Finding, MAX_FILE_BYTES};
+use gitops_ls_analysis::{analyze, Analysis, Finding, Fix, MAX_FILE_BYTES};
 use ropey::Rope;
 use serde::ser::{Serialize, SerializeSeq, Serializer};
 use tower_lsp::lsp_types::{
@@ -290,6 +290,77 @@ impl DocAnalysis {
                 .iter()
                 .map(|chunk| self.chunk_diagnostics(chunk).count())
                 .sum::<usize>()
+    }
+}
+
+impl DocAnalysis {
+    /// Whether `fix` of `finding` can be applied unreviewed (fix-all, the preferred quick
+    /// fix): safe on its own, and not pinning a default that an overlay changes.
+    pub fn fix_is_safe(&self, finding: &Finding, fix: &Fix) -> bool {
+        fix.safe && self.overlay_change(finding).is_none() && self.patch_of(finding).is_none()
+    }
+
+    /// The title of `fix`, saying which build it changes when an overlay makes it unsafe,
+    /// or which kustomization merges this patch file.
+    pub fn fix_title(&self, finding: &Finding, fix: &Fix) -> String {
+        if !fix.safe {
+            return fix.title.clone();
+        }
+        if let Some(change) = self.overlay_change(finding) {
+            return gitops::demoted_fix_title(&fix.title, change);
+        }
+        match self.patch_of(finding) {
+            Some(dir) => gitops::patch_file_fix_title(&fix.title, dir),
+            None => fix.title.clone(),
+        }
+    }
+
+    fn patch_of(&self, finding: &Finding) -> Option<&str> {
+        let dir = self.gitops.as_ref()?.patch_of.as_deref()?;
+        gitops::unsafe_in_patch_file(finding).then_some(dir)
+    }
+
+    fn overlay_change(&self, finding: &Finding) -> Option<&BaseChange> {
+        self.gitops.as_ref()?.overlay_change_for(finding)
+    }
+}
+
+impl DocAnalysis {
+    /// The layer's findings that start in `chunk`, with ranges (and fix edits) made local
+    /// to it like the chunk's own findings, for the code actions.
+    pub fn layer_findings_in(&self, chunk: &Chunk) -> Vec<Finding> {
+        let Some(layer) = &self.gitops else {
+            return Vec::new();
+        };
+        let start = chunk.range.start;
+        let local = |range: &AnalysisRange| range.start - start..range.end.max(range.start) - start;
+        layer
+            .findings
+            .iter()
+            .filter(|finding| {
+                chunk.range.contains(&finding.range.start)
+                    && finding.range.end <= chunk.range.end
+                    && finding.fixes.iter().all(|fix| {
+                        fix.edits.iter().all(|edit| {
+                            edit.range.start >= start && edit.range.end <= chunk.range.end
+                        })
+                    })
+            })
+            .map(|finding| {
+                let mut finding = finding.clone();
+                finding.range = local(&finding.range);
+                for edit in finding
+                    .fixes
+                    .iter_mut()
+                    .flat_map(|fix| fix.edits.iter_mut())
+                {
+                    edit.range = local(&edit.range);
+                }
+                // Related locations are not used by code actions.
+                finding.related.clear();
+                finding
+            })
+            .collect()
     }
 }
 
