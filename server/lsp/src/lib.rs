@@ -1,6 +1,8 @@
 //! The language server: a thin layer over `gitops-ls-analysis`.
 //!
-//! - [`server`]: the LSP handlers, the open documents and the analysis loop;
+//! - [`server`]: the LSP service, dispatching to [`handlers`] (one module per method);
+//! - [`session`]: all the server's state and the rules of how it changes (edits in order,
+//!   one analysis task per open document, requests on snapshots);
 //! - [`documents`]: ropes and versions, edits applied in order;
 //! - [`encoding`]: UTF-8/UTF-16 positions, converted only at the boundary;
 //! - [`snapshot`]: the analysis of one document version, per YAML document,
@@ -12,7 +14,8 @@
 //!   Flux objects and charts, and what it adds to a document's diagnostics and hints;
 //! - [`panic_guard`]: a panicking handler is answered with an error;
 //! - [`output`]: stdout, shared with tower-lsp, for the messages serialized here;
-//! - [`log`]: `window/logMessage` and the `logLevel` setting.
+//! - [`log`]: `window/logMessage` and the `logLevel` setting;
+//! - [`memory`]: giving freed memory back to the system.
 //!
 //! stdout carries only protocol messages; logs go to `window/logMessage`,
 //! errors also to stderr.
