@@ -18,6 +18,9 @@ use serde_json::{json, Value};
 /// hang is reported.
 pub const TIMEOUT: Duration = Duration::from_secs(90);
 
+/// The `$/progress` token of the server's workspace index build.
+pub const INDEX_PROGRESS_TOKEN: &str = "gitops-ls/index";
+
 pub fn binary() -> String {
     std::env::var("GITOPS_LS_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_gitops-ls").to_owned())
 }
@@ -34,6 +37,8 @@ pub struct Options {
     pub resolve_code_actions: bool,
     /// `textDocument.hover.contentFormat`.
     pub hover_formats: Vec<&'static str>,
+    /// `window.workDoneProgress`: the server reports the workspace index build.
+    pub work_done_progress: bool,
 }
 
 impl Default for Options {
@@ -46,6 +51,7 @@ impl Default for Options {
             configuration: Value::Null,
             resolve_code_actions: false,
             hover_formats: vec!["markdown", "plaintext"],
+            work_done_progress: true,
         }
     }
 }
@@ -191,6 +197,7 @@ impl Server {
             "initializationOptions": options.initialization_options,
             "capabilities": {
                 "general": general,
+                "window": {"workDoneProgress": options.work_done_progress},
                 "workspace": {
                     "configuration": true,
                     "workspaceFolders": true,
@@ -365,6 +372,15 @@ impl Server {
                 Err(_) => return true,
             }
         }
+    }
+
+    /// Waits for the `$/progress` end of the workspace index build: once it arrives, the
+    /// index is built and the open documents are being analysed with it (requests sent
+    /// after it see the index's findings).
+    pub fn wait_index_ready(&mut self) -> Value {
+        self.wait_notification("$/progress", |p| {
+            p["token"] == INDEX_PROGRESS_TOKEN && p["value"]["kind"] == "end"
+        })
     }
 
     /// The diagnostics published for `uri` at `version`.

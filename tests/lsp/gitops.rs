@@ -427,14 +427,8 @@ fn hover_on_a_chart_template_lists_what_argocd_and_flux_values_deploy() {
     let mut server = start_in(root);
     let template = file_uri(&root.join("charts/web/templates/deployment.yaml"));
     server.open_and_wait(&template, TEMPLATE);
-    let mut value = String::new();
-    for _ in 0..50 {
-        value = hover_value(&mut server, &template, 9, 12);
-        if value.contains("With the values of Argo CD / Flux objects") {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
+    server.wait_index_ready();
+    let value = hover_value(&mut server, &template, 9, 12);
     for part in [
         "from values.yaml: nginx:1.16.0, IfNotPresent",
         "- apps/web.yaml Application web-prod (values-prod.yaml, helm.parameters): \

@@ -5,7 +5,9 @@
 use gitops_ls_fixture::{fixture, temp_dir};
 use serde_json::{json, Value};
 
-use crate::client::{codes, describe_actions, file_uri, redact_root, Server};
+use crate::client::{
+    codes, describe_actions, file_uri, redact_root, Options, Server, INDEX_PROGRESS_TOKEN,
+};
 use crate::gitops::{base, start_in, BASE_DEPLOYMENT};
 
 const DEV: &str = "\
@@ -361,15 +363,9 @@ images:
     server.open(&base, BASE_DEPLOYMENT, 1);
 
     // The hover says what the entries give, and that the patch may change it.
-    let mut value = String::new();
-    for _ in 0..50 {
-        let hover = server.hover(&base, 9, 16).expect("hover");
-        value = hover["contents"]["value"].as_str().unwrap().to_owned();
-        if value.contains("**Kustomize**") {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
+    server.wait_index_ready();
+    let hover = server.hover(&base, 9, 16).expect("hover");
+    let value = hover["contents"]["value"].as_str().unwrap().to_owned();
     assert!(
         value.contains(
             "overlays/dev: nginx:latest → Always (default; IfNotPresent as written) — from the \
@@ -507,5 +503,84 @@ patches:
         )
         .unwrap();
     assert_eq!(hints, json!([]), "{hints:#?}");
+    server.shutdown();
+}
+
+#[test]
+fn the_index_build_is_reported_with_progress_and_its_diagnostics_follow() {
+    let dir = temp_dir(&format!(
+        "{}//- overlays/dev/kustomization.yaml\n{DEV}",
+        base()
+    ));
+    let root = dir.path();
+    let mut server = start_in(root);
+    let dev = file_uri(&root.join("overlays/dev/kustomization.yaml"));
+    server.open(&dev, DEV, 1);
+
+    // The token is created first, then the build begins and ends once.
+    let begin = server.wait_notification("$/progress", |p| p["value"]["kind"] == "begin");
+    assert_eq!(begin["token"], INDEX_PROGRESS_TOKEN);
+    assert_eq!(begin["value"]["title"], "Indexing kustomize and Helm files");
+    let end = server.wait_index_ready();
+    assert_eq!(end["value"]["message"], "3 files indexed");
+    let created: Vec<Value> = server
+        .server_requests
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|(method, _)| method == "window/workDoneProgress/create")
+        .map(|(_, params)| params.clone())
+        .collect();
+    assert_eq!(created, vec![json!({"token": INDEX_PROGRESS_TOKEN})]);
+
+    // The index's findings follow, and the requests after the end see them.
+    diagnostics_where(&mut server, &dev, |d| {
+        d.iter().any(|d| d["code"] == "overlay-changes-policy")
+    });
+    let actions = server
+        .request(
+            "textDocument/codeAction",
+            json!({"textDocument": {"uri": dev},
+                   "range": {"start": {"line": 0, "character": 0}, "end": {"line": 9, "character": 0}},
+                   "context": {"diagnostics": []}}),
+        )
+        .unwrap();
+    assert!(actions.is_array(), "{actions:#?}");
+
+    // A watched file changes the index in place, and a hover reads it: no second build.
+    server.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": [{"uri": file_uri(&root.join("base/deployment.yaml")), "type": 2}]}),
+    );
+    server.hover(&dev, 4, 12).expect("hover");
+    assert!(server.drain("$/progress").is_empty());
+    server.shutdown();
+}
+
+#[test]
+fn a_client_without_work_done_progress_gets_no_progress() {
+    let dir = temp_dir(&format!(
+        "{}//- overlays/dev/kustomization.yaml\n{DEV}",
+        base()
+    ));
+    let root = dir.path();
+    let mut server = Server::start(Options {
+        workspace_folders: vec![file_uri(root)],
+        work_done_progress: false,
+        ..Options::default()
+    });
+    let dev = file_uri(&root.join("overlays/dev/kustomization.yaml"));
+    server.open(&dev, DEV, 1);
+    diagnostics_where(&mut server, &dev, |d| {
+        d.iter().any(|d| d["code"] == "overlay-changes-policy")
+    });
+    assert!(server.drain("$/progress").is_empty());
+    let requests = server.server_requests.lock().unwrap().clone();
+    assert!(
+        requests
+            .iter()
+            .all(|(method, _)| method != "window/workDoneProgress/create"),
+        "{requests:?}"
+    );
     server.shutdown();
 }

@@ -107,31 +107,3 @@ pub fn plain_diagnostic(range: Range, severity: DiagnosticSeverity, message: Str
         ..Diagnostic::default()
     }
 }
-
-/// The params of `textDocument/publishDiagnostics`, serializing the
-/// diagnostics straight from the analysis.
-pub struct PublishParams {
-    pub uri: Url,
-    pub version: Option<i32>,
-    pub analysis: Option<std::sync::Arc<crate::snapshot::DocAnalysis>>,
-    pub diagnostics: Vec<Diagnostic>,
-}
-
-impl serde::Serialize for PublishParams {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = serializer.serialize_map(None)?;
-        map.serialize_entry("uri", &self.uri)?;
-        if let Some(version) = self.version {
-            map.serialize_entry("version", &version)?;
-        }
-        match &self.analysis {
-            Some(analysis) => map.serialize_entry(
-                "diagnostics",
-                &crate::snapshot::PublishedDiagnostics(analysis),
-            )?,
-            None => map.serialize_entry("diagnostics", &self.diagnostics)?,
-        }
-        map.end()
-    }
-}

@@ -1,17 +1,11 @@
-//! Open documents: a rope per document, its version, and the state of its
-//! analysis.
-//!
-//! Edits are applied synchronously by the notification handlers, before
-//! their first `.await`: tower-lsp runs several handlers at once and
-//! interleaves them at every await point (tower-lsp issue #284), so an edit
-//! applied after an await could be applied out of order.
+//! An open document: its rope, its version, and the state of its analysis. Only
+//! [`crate::session`] holds documents and changes them.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 
 use ropey::Rope;
 use tokio::sync::watch;
-use tower_lsp::lsp_types::{TextDocumentContentChangeEvent, Url};
+use tower_lsp::lsp_types::TextDocumentContentChangeEvent;
 
 use crate::encoding::{rope_char_at, PositionEncoding};
 use crate::snapshot::DocAnalysis;
@@ -25,14 +19,15 @@ pub struct Document {
     pub revision: u64,
     /// Tells one opening of a URI from the next (close then open again).
     pub epoch: u64,
-    /// An analysis task is running for this document.
-    pub analyzing: bool,
     /// The last finished analysis (possibly of an older revision).
     pub latest: Option<Arc<DocAnalysis>>,
     /// The analysis whose diagnostics the client has now.
     pub published: Option<Arc<DocAnalysis>>,
     /// Requests wait here for the analysis of the revision they need.
     pub analyses: watch::Sender<Option<Arc<DocAnalysis>>>,
+    /// Tells the document's analysis task that the revision changed; dropped with the
+    /// document, which ends the task.
+    changed: watch::Sender<()>,
 }
 
 impl Document {
@@ -40,13 +35,27 @@ impl Document {
         Document {
             rope: Rope::from_str(text),
             version,
-            revision: 0,
+            revision: 1,
             epoch,
-            analyzing: false,
             latest: None,
             published: None,
             analyses: watch::channel(None).0,
+            changed: watch::channel(()).0,
         }
+    }
+
+    /// A receiver that sees every later [`Self::invalidate`] (and this one, the first
+    /// analysis, as already pending).
+    pub fn changes(&self) -> watch::Receiver<()> {
+        let mut changes = self.changed.subscribe();
+        changes.mark_changed();
+        changes
+    }
+
+    /// Its analysis is out of date (the text or what the analysis reads changed).
+    pub fn invalidate(&mut self) {
+        self.revision += 1;
+        self.changed.send_replace(());
     }
 
     /// Applies the changes of one `didChange`, in order. A change without a
@@ -75,24 +84,7 @@ impl Document {
             }
         }
         self.version = version;
-        self.revision += 1;
-    }
-}
-
-/// The open documents. The lock is held only for short, synchronous work,
-/// never across an await.
-#[derive(Default)]
-pub struct Documents {
-    map: Mutex<HashMap<Url, Document>>,
-}
-
-impl Documents {
-    /// Locks the map. A panic while it was held (caught elsewhere) does not
-    /// make the documents unusable.
-    pub fn lock(&self) -> MutexGuard<'_, HashMap<Url, Document>> {
-        self.map
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.invalidate();
     }
 }
 

@@ -9,56 +9,17 @@
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 
-use gitops_ls_analysis::gitops::{
-    self, AgreedImage, BaseChange, EffectiveImage, FileSource, MergedContainer, OverlayChain,
-    WorkspaceIndex,
-};
+use gitops_ls_analysis::gitops::{self, AgreedImage, FileSource, WorkspaceIndex};
 use gitops_ls_analysis::k8s::EffectivePolicy;
-use gitops_ls_analysis::text::{LineIndex, TextRange};
-use gitops_ls_analysis::{rules, Finding, Fix, RelatedLocation, Severity};
+use gitops_ls_analysis::text::LineIndex;
+use gitops_ls_analysis::{rules, RelatedLocation, Severity};
 use tower_lsp::lsp_types::{
-    Diagnostic, DiagnosticRelatedInformation, InlayHint, InlayHintLabel, InlayHintTooltip,
-    Location, Range, Url,
+    DiagnosticRelatedInformation, InlayHint, InlayHintLabel, InlayHintTooltip, Location, Range, Url,
 };
 
 use crate::diagnostics::{diagnostic, lsp_range};
 use crate::encoding::PositionConverter;
-use crate::snapshot::{Chunk, DocAnalysis, COUNTERS};
-
-/// The GitOps part of one document's analysis, positions in the whole document.
-#[derive(Debug, Default)]
-pub struct GitopsLayer {
-    /// Ranges in the whole document; their fixes are offered as code actions.
-    pub findings: Vec<Finding>,
-    pub diagnostics: Vec<Diagnostic>,
-    /// Containers whose default pull policy some build changes: their "insert the default"
-    /// fix is not safe.
-    pub changes: Vec<BaseChange>,
-    pub hints: Vec<InlayHint>,
-    /// The directory of the kustomization that lists this file as a patch: its default
-    /// pull-policy fixes are not safe.
-    pub patch_of: Option<String>,
-    /// In a patch file, the containers merged into one that sets a pull policy: their
-    /// `implicit-pull-policy` findings (and policy hints) are set aside.
-    pub merged: Vec<MergedContainer>,
-    /// What each kustomize build that includes this manifest deploys (not for chart
-    /// templates): the hover's Kustomize section reads it instead of going over the file again.
-    pub deployed: Option<DeployedImages>,
-}
-
-/// The builds that include a manifest, and the image each one deploys per container.
-#[derive(Debug, Default)]
-pub struct DeployedImages {
-    pub chains: Vec<OverlayChain>,
-    pub images: Vec<EffectiveImage>,
-}
-
-impl GitopsLayer {
-    /// The change that makes the fix of `finding` unsafe, if any.
-    pub fn overlay_change_for(&self, finding: &Finding) -> Option<&BaseChange> {
-        gitops::overlay_change_for(finding, &self.changes)
-    }
-}
+use crate::snapshot::{DeployedImages, DocAnalysis, GitopsLayer, COUNTERS};
 
 /// Whether `path` plays a part in the index: a kustomization, an Argo CD / Flux object, a
 /// manifest some kustomization includes, or a chart's `values.yaml`.
@@ -241,76 +202,5 @@ fn agreed_hint(analysis: &DocAnalysis, agreed: &AgreedImage) -> InlayHint {
         padding_left: Some(true),
         padding_right: None,
         data: None,
-    }
-}
-
-impl DocAnalysis {
-    /// Whether `fix` of `finding` can be applied unreviewed (fix-all, the preferred quick
-    /// fix): safe on its own, and not pinning a default that an overlay changes.
-    pub fn fix_is_safe(&self, finding: &Finding, fix: &Fix) -> bool {
-        fix.safe && self.overlay_change(finding).is_none() && self.patch_of(finding).is_none()
-    }
-
-    /// The title of `fix`, saying which build it changes when an overlay makes it unsafe,
-    /// or which kustomization merges this patch file.
-    pub fn fix_title(&self, finding: &Finding, fix: &Fix) -> String {
-        if !fix.safe {
-            return fix.title.clone();
-        }
-        if let Some(change) = self.overlay_change(finding) {
-            return gitops::demoted_fix_title(&fix.title, change);
-        }
-        match self.patch_of(finding) {
-            Some(dir) => gitops::patch_file_fix_title(&fix.title, dir),
-            None => fix.title.clone(),
-        }
-    }
-
-    fn patch_of(&self, finding: &Finding) -> Option<&str> {
-        let dir = self.gitops.as_ref()?.patch_of.as_deref()?;
-        gitops::unsafe_in_patch_file(finding).then_some(dir)
-    }
-
-    fn overlay_change(&self, finding: &Finding) -> Option<&BaseChange> {
-        self.gitops.as_ref()?.overlay_change_for(finding)
-    }
-}
-
-impl DocAnalysis {
-    /// The layer's findings that start in `chunk`, with ranges (and fix edits) made local
-    /// to it like the chunk's own findings, for the code actions.
-    pub fn layer_findings_in(&self, chunk: &Chunk) -> Vec<Finding> {
-        let Some(layer) = &self.gitops else {
-            return Vec::new();
-        };
-        let start = chunk.range.start;
-        let local = |range: &TextRange| range.start - start..range.end.max(range.start) - start;
-        layer
-            .findings
-            .iter()
-            .filter(|finding| {
-                chunk.range.contains(&finding.range.start)
-                    && finding.range.end <= chunk.range.end
-                    && finding.fixes.iter().all(|fix| {
-                        fix.edits.iter().all(|edit| {
-                            edit.range.start >= start && edit.range.end <= chunk.range.end
-                        })
-                    })
-            })
-            .map(|finding| {
-                let mut finding = finding.clone();
-                finding.range = local(&finding.range);
-                for edit in finding
-                    .fixes
-                    .iter_mut()
-                    .flat_map(|fix| fix.edits.iter_mut())
-                {
-                    edit.range = local(&edit.range);
-                }
-                // Related locations are not used by code actions.
-                finding.related.clear();
-                finding
-            })
-            .collect()
     }
 }

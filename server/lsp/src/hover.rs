@@ -16,8 +16,7 @@ use gitops_ls_analysis::k8s::{ContainerRole, Defaulting, EffectivePolicy, Field,
 use gitops_ls_analysis::rules::ContainerFacts;
 use tower_lsp::lsp_types::{Hover, HoverContents, MarkupContent, MarkupKind, Position};
 
-use crate::gitops_layer::GitopsLayer;
-use crate::snapshot::{DocAnalysis, COUNTERS};
+use crate::snapshot::{DocAnalysis, GitopsLayer, COUNTERS};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Target {

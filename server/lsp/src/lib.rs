@@ -1,6 +1,8 @@
 //! The language server: a thin layer over `gitops-ls-analysis`.
 //!
-//! - [`server`]: the LSP handlers, the open documents and the analysis loop;
+//! - [`server`]: the LSP service, dispatching to [`handlers`] (one module per method);
+//! - [`session`]: all the server's state and the rules of how it changes (edits in order,
+//!   one analysis task per open document, requests on snapshots);
 //! - [`documents`]: ropes and versions, edits applied in order;
 //! - [`encoding`]: UTF-8/UTF-16 positions, converted only at the boundary;
 //! - [`snapshot`]: the analysis of one document version, per YAML document,
@@ -12,7 +14,8 @@
 //!   Flux objects and charts, and what it adds to a document's diagnostics and hints;
 //! - [`panic_guard`]: a panicking handler is answered with an error;
 //! - [`output`]: stdout, shared with tower-lsp, for the messages serialized here;
-//! - [`log`]: `window/logMessage` and the `logLevel` setting.
+//! - [`log`]: `window/logMessage` and the `logLevel` setting;
+//! - [`memory`]: giving freed memory back to the system.
 //!
 //! stdout carries only protocol messages; logs go to `window/logMessage`,
 //! errors also to stderr.
@@ -25,12 +28,15 @@ pub mod documents;
 pub mod encoding;
 pub mod gitops_index;
 pub mod gitops_layer;
+pub mod handlers;
 pub mod hover;
 pub mod inlay_hints;
 pub mod log;
+pub mod memory;
 pub mod output;
 pub mod panic_guard;
 pub mod server;
+pub mod session;
 pub mod snapshot;
 pub mod symbols;
 
@@ -42,7 +48,7 @@ use tower_lsp::Server;
 /// the client exits without asking to shut down first (exit code 1 in the
 /// LSP specification).
 pub fn run_stdio() -> std::io::Result<()> {
-    return_freed_memory();
+    memory::return_freed_memory();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .thread_name("gitops-ls")
@@ -72,34 +78,5 @@ pub fn run_stdio() -> std::io::Result<()> {
         Err(std::io::Error::other(
             "the client exited without a shutdown request",
         ))
-    }
-}
-
-/// Large blocks (document texts, JSON messages of a big file) are mmapped
-/// and returned to the system when freed, instead of staying in the heap:
-/// glibc otherwise raises these thresholds on the fly and the server's
-/// resident memory only grows. Other platforms' allocators need nothing.
-fn return_freed_memory() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    {
-        const THRESHOLD: libc::c_int = 128 * 1024;
-        // SAFETY: mallopt only sets allocator parameters; it is called
-        // before any other thread exists.
-        unsafe {
-            libc::mallopt(libc::M_MMAP_THRESHOLD, THRESHOLD);
-            libc::mallopt(libc::M_TRIM_THRESHOLD, THRESHOLD);
-        }
-    }
-}
-
-/// Gives the memory freed inside the heap back to the system. Analysing a large file
-/// allocates and frees many small blocks on several threads (parser events, scratch
-/// vectors); what stays in use is scattered among them, so the heap cannot shrink from its
-/// top and the freed pages would count as resident until the next analysis reuses them.
-pub fn release_freed_memory() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: malloc_trim only returns free pages of the allocator's heaps to the system.
-    unsafe {
-        libc::malloc_trim(0);
     }
 }

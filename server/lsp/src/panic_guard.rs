@@ -11,7 +11,7 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll};
 
 use futures::future::{BoxFuture, FutureExt};
@@ -20,8 +20,6 @@ use tower_lsp::jsonrpc::{Error, ErrorCode, Request, Response};
 use tower_lsp::lsp_types::MessageType;
 use tower_lsp::Client;
 use tower_service::Service;
-
-use crate::snapshot::panic_message;
 
 pub struct CatchPanic<S> {
     inner: S,
@@ -123,4 +121,24 @@ async fn answer_panic(
             },
         )
     })
+}
+
+/// Set (to a marker string) only by the end-to-end tests: a request
+/// `gitops-ls/testPanic` panics, and so does the analysis of any YAML
+/// document containing the marker.
+pub const TEST_PANIC_ENV: &str = "GITOPS_LS_TEST_PANIC";
+
+pub fn test_panic_marker() -> Option<&'static str> {
+    static MARKER: OnceLock<Option<String>> = OnceLock::new();
+    MARKER
+        .get_or_init(|| std::env::var(TEST_PANIC_ENV).ok().filter(|m| !m.is_empty()))
+        .as_deref()
+}
+
+pub fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".to_owned())
 }

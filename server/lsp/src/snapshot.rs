@@ -17,20 +17,20 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use gitops_ls_analysis::gitops;
-use gitops_ls_analysis::text::LineIndex;
+use gitops_ls_analysis::gitops::{self, BaseChange, EffectiveImage, MergedContainer, OverlayChain};
+use gitops_ls_analysis::text::{LineIndex, TextRange as AnalysisRange};
 use gitops_ls_analysis::yaml::{mask_template_actions, split_documents, YamlFile};
-use gitops_ls_analysis::{analyze, Analysis, Finding, MAX_FILE_BYTES};
+use gitops_ls_analysis::{analyze, Analysis, Finding, Fix, MAX_FILE_BYTES};
 use ropey::Rope;
 use serde::ser::{Serialize, SerializeSeq, Serializer};
 use tower_lsp::lsp_types::{
-    Diagnostic, DiagnosticRelatedInformation, DiagnosticSeverity, Position, Range, Url,
+    Diagnostic, DiagnosticRelatedInformation, DiagnosticSeverity, InlayHint, Position, Range, Url,
 };
 
 use crate::config::{validate_config_text, ResolvedConfig};
 use crate::diagnostics::{chunk_diagnostics, plain_diagnostic};
 use crate::encoding::{from_lsp, to_lsp, PositionConverter, PositionEncoding};
-use crate::gitops_layer::GitopsLayer;
+use crate::panic_guard::{panic_message, test_panic_marker};
 
 /// Files with more bytes than this are analysed on several threads.
 const PARALLEL_THRESHOLD: usize = 256 * 1024;
@@ -96,6 +96,41 @@ pub struct DocAnalysis {
     pub gitops: Option<GitopsLayer>,
     /// How many chunks were taken over from the previous analysis.
     pub reused: usize,
+}
+
+/// The GitOps part of one document's analysis, positions in the whole document.
+#[derive(Debug, Default)]
+pub struct GitopsLayer {
+    /// Ranges in the whole document; their fixes are offered as code actions.
+    pub findings: Vec<Finding>,
+    pub diagnostics: Vec<Diagnostic>,
+    /// Containers whose default pull policy some build changes: their "insert the default"
+    /// fix is not safe.
+    pub changes: Vec<BaseChange>,
+    pub hints: Vec<InlayHint>,
+    /// The directory of the kustomization that lists this file as a patch: its default
+    /// pull-policy fixes are not safe.
+    pub patch_of: Option<String>,
+    /// In a patch file, the containers merged into one that sets a pull policy: their
+    /// `implicit-pull-policy` findings (and policy hints) are set aside.
+    pub merged: Vec<MergedContainer>,
+    /// What each kustomize build that includes this manifest deploys (not for chart
+    /// templates): the hover's Kustomize section reads it instead of going over the file again.
+    pub deployed: Option<DeployedImages>,
+}
+
+/// The builds that include a manifest, and the image each one deploys per container.
+#[derive(Debug, Default)]
+pub struct DeployedImages {
+    pub chains: Vec<OverlayChain>,
+    pub images: Vec<EffectiveImage>,
+}
+
+impl GitopsLayer {
+    /// The change that makes the fix of `finding` unsafe, if any.
+    pub fn overlay_change_for(&self, finding: &Finding) -> Option<&BaseChange> {
+        gitops::overlay_change_for(finding, &self.changes)
+    }
 }
 
 impl DocAnalysis {
@@ -258,6 +293,77 @@ impl DocAnalysis {
     }
 }
 
+impl DocAnalysis {
+    /// Whether `fix` of `finding` can be applied unreviewed (fix-all, the preferred quick
+    /// fix): safe on its own, and not pinning a default that an overlay changes.
+    pub fn fix_is_safe(&self, finding: &Finding, fix: &Fix) -> bool {
+        fix.safe && self.overlay_change(finding).is_none() && self.patch_of(finding).is_none()
+    }
+
+    /// The title of `fix`, saying which build it changes when an overlay makes it unsafe,
+    /// or which kustomization merges this patch file.
+    pub fn fix_title(&self, finding: &Finding, fix: &Fix) -> String {
+        if !fix.safe {
+            return fix.title.clone();
+        }
+        if let Some(change) = self.overlay_change(finding) {
+            return gitops::demoted_fix_title(&fix.title, change);
+        }
+        match self.patch_of(finding) {
+            Some(dir) => gitops::patch_file_fix_title(&fix.title, dir),
+            None => fix.title.clone(),
+        }
+    }
+
+    fn patch_of(&self, finding: &Finding) -> Option<&str> {
+        let dir = self.gitops.as_ref()?.patch_of.as_deref()?;
+        gitops::unsafe_in_patch_file(finding).then_some(dir)
+    }
+
+    fn overlay_change(&self, finding: &Finding) -> Option<&BaseChange> {
+        self.gitops.as_ref()?.overlay_change_for(finding)
+    }
+}
+
+impl DocAnalysis {
+    /// The layer's findings that start in `chunk`, with ranges (and fix edits) made local
+    /// to it like the chunk's own findings, for the code actions.
+    pub fn layer_findings_in(&self, chunk: &Chunk) -> Vec<Finding> {
+        let Some(layer) = &self.gitops else {
+            return Vec::new();
+        };
+        let start = chunk.range.start;
+        let local = |range: &AnalysisRange| range.start - start..range.end.max(range.start) - start;
+        layer
+            .findings
+            .iter()
+            .filter(|finding| {
+                chunk.range.contains(&finding.range.start)
+                    && finding.range.end <= chunk.range.end
+                    && finding.fixes.iter().all(|fix| {
+                        fix.edits.iter().all(|edit| {
+                            edit.range.start >= start && edit.range.end <= chunk.range.end
+                        })
+                    })
+            })
+            .map(|finding| {
+                let mut finding = finding.clone();
+                finding.range = local(&finding.range);
+                for edit in finding
+                    .fixes
+                    .iter_mut()
+                    .flat_map(|fix| fix.edits.iter_mut())
+                {
+                    edit.range = local(&edit.range);
+                }
+                // Related locations are not used by code actions.
+                finding.related.clear();
+                finding
+            })
+            .collect()
+    }
+}
+
 /// Byte ranges of a chunk → LSP ranges in the file.
 pub struct ChunkPositions<'a> {
     converter: PositionConverter<'a>,
@@ -355,6 +461,33 @@ impl Serialize for Shifted<'_> {
         }
         if let Some(data) = &d.data {
             map.serialize_entry("data", data)?;
+        }
+        map.end()
+    }
+}
+
+/// The params of `textDocument/publishDiagnostics`, serializing the
+/// diagnostics straight from the analysis.
+pub struct PublishParams {
+    pub uri: Url,
+    pub version: Option<i32>,
+    pub analysis: Option<Arc<DocAnalysis>>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl serde::Serialize for PublishParams {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("uri", &self.uri)?;
+        if let Some(version) = self.version {
+            map.serialize_entry("version", &version)?;
+        }
+        match &self.analysis {
+            Some(analysis) => {
+                map.serialize_entry("diagnostics", &PublishedDiagnostics(analysis))?
+            }
+            None => map.serialize_entry("diagnostics", &self.diagnostics)?,
         }
         map.end()
     }
@@ -601,7 +734,7 @@ fn analyze_one(
 ) -> ChunkData {
     COUNTERS.yaml_documents.fetch_add(1, Ordering::Relaxed);
     let outcome = catch_unwind(AssertUnwindSafe(|| {
-        if let Some(marker) = crate::server::test_panic_marker() {
+        if let Some(marker) = test_panic_marker() {
             if text.contains(marker) {
                 panic!("test panic: the document contains {marker:?}");
             }
@@ -633,14 +766,6 @@ fn analyze_one(
             tree: Arc::new(empty_analysis()),
         }
     })
-}
-
-pub fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
-    panic
-        .downcast_ref::<&str>()
-        .map(|s| (*s).to_owned())
-        .or_else(|| panic.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "unknown panic".to_owned())
 }
 
 #[cfg(test)]

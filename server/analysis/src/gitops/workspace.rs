@@ -93,7 +93,7 @@ enum Target {
     Kustomization(PathBuf),
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct KustomizationNode {
     file: PathBuf,
     parsed: Kustomization,
@@ -102,7 +102,7 @@ struct KustomizationNode {
 }
 
 /// A kustomization's references resolved against the workspace.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 struct Links {
     /// `parsed.resources`; `None` for remote URLs and missing paths.
     resources: Vec<Option<Target>>,
@@ -138,7 +138,8 @@ pub struct OverlayChain {
 }
 
 /// Which kustomizations, Argo CD / Flux overrides and Helm charts a workspace has.
-#[derive(Debug, Default)]
+/// `Clone`: the language server changes a copy while requests read the current one.
+#[derive(Debug, Clone, Default)]
 pub struct WorkspaceIndex {
     root: PathBuf,
     files: HashSet<PathBuf>,
